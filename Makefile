@@ -1,0 +1,55 @@
+# koopack: check VM images before releasing them on Huawei Cloud KooGallery.
+#
+#   make demo    install missing system packages, build, run koopack on testdata
+#   make test    install missing system packages, run the whole test suite
+#   make bench   speed figures as ratios against qemu-img, cp and sha256sum
+#   make man     regenerate man/koopack.1 from the argument parser
+
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+RELEASE   := .build/release/koopack
+SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
+
+# System packages koopack builds against or tests with (Debian names).
+APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
+                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs
+
+.PHONY: deps build demo test bench man install clean
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
+demo: build
+	@sh testdata/images/make-fixtures.sh --if-missing
+	@echo "== koopack inspect testdata/images (text) =="
+	-$(RELEASE) inspect testdata/images/*.qcow2 testdata/images/*.vmdk testdata/images/*.vhd*
+	@echo "== koopack inspect --format json (first image) =="
+	-$(RELEASE) inspect --format json testdata/images/qcow2-v3.qcow2
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: build
+	sh Benchmarks/bench.sh
+
+man:
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --multi-page=false --output-directory man
+	@mv man/koopack.1 man/koopack.1.tmp 2>/dev/null; mv man/koopack.1.tmp man/koopack.1 2>/dev/null; true
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/koopack
+	install -m 644 man/koopack.1 $(DESTDIR)$(PREFIX)/share/man/man1/koopack.1
+
+clean:
+	rm -rf .build

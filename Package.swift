@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "koopack",
+    products: [
+        .executable(name: "koopack", targets: ["koopack"]),
+        .library(name: "DiskImage", targets: ["DiskImage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
+        .executableTarget(
+            name: "koopack",
+            dependencies: [
+                "DiskImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,12 @@
+/// Every format koopack recognises, in no particular order: the probe with the highest score
+/// wins, and raw takes whatever no other format claims.
+public enum ImageFormats {
+    public static let all: [any ImageFormat.Type] = [
+        RawFormat.self,
+    ]
+
+    /// The format `name` (QEMU's spelling), if koopack knows it.
+    public static func named(_ name: String) -> (any ImageFormat.Type)? {
+        all.first { $0.name == name }
+    }
+}

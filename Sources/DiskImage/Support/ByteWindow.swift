@@ -1,0 +1,102 @@
+/// Bytes read from a known offset of a source, with bounds-checked integer reads in an explicit
+/// byte order. Errors carry the absolute offset in the source, not the offset in the window.
+public struct ByteWindow: Sendable {
+    public let bytes: [UInt8]
+    /// Where `bytes[0]` sits in its source.
+    public let base: UInt64
+
+    public init(_ bytes: [UInt8], at base: UInt64 = 0) {
+        self.bytes = bytes
+        self.base = base
+    }
+
+    public var count: Int { bytes.count }
+
+    @inline(__always)
+    private func check(_ offset: Int, _ length: Int) throws {
+        guard offset >= 0, length >= 0, offset <= bytes.count, length <= bytes.count - offset else {
+            throw ImageError(offset: base &+ UInt64(max(offset, 0)),
+                             "truncated: \(length) bytes needed at offset \(base &+ UInt64(max(offset, 0)))")
+        }
+    }
+
+    public func u8(_ o: Int) throws -> UInt8 {
+        try check(o, 1)
+        return bytes[o]
+    }
+
+    public func u16le(_ o: Int) throws -> UInt16 { UInt16(truncatingIfNeeded: try le(o, 2)) }
+    public func u32le(_ o: Int) throws -> UInt32 { UInt32(truncatingIfNeeded: try le(o, 4)) }
+    public func u64le(_ o: Int) throws -> UInt64 { try le(o, 8) }
+    public func u16be(_ o: Int) throws -> UInt16 { UInt16(truncatingIfNeeded: try be(o, 2)) }
+    public func u32be(_ o: Int) throws -> UInt32 { UInt32(truncatingIfNeeded: try be(o, 4)) }
+    public func u64be(_ o: Int) throws -> UInt64 { try be(o, 8) }
+
+    private func le(_ o: Int, _ n: Int) throws -> UInt64 {
+        try check(o, n)
+        var value: UInt64 = 0
+        for i in stride(from: n - 1, through: 0, by: -1) { value = value << 8 | UInt64(bytes[o + i]) }
+        return value
+    }
+
+    private func be(_ o: Int, _ n: Int) throws -> UInt64 {
+        try check(o, n)
+        var value: UInt64 = 0
+        for i in 0..<n { value = value << 8 | UInt64(bytes[o + i]) }
+        return value
+    }
+
+    /// `length` raw bytes at `o`.
+    public func slice(_ o: Int, _ length: Int) throws -> ArraySlice<UInt8> {
+        try check(o, length)
+        return bytes[o..<(o + length)]
+    }
+
+    /// Whether the bytes at `o` equal `expected`; false (not an error) when out of range.
+    public func matches(_ expected: [UInt8], at o: Int) -> Bool {
+        guard o >= 0, o <= bytes.count, expected.count <= bytes.count - o else { return false }
+        return bytes[o..<(o + expected.count)].elementsEqual(expected)
+    }
+
+    /// A NUL-terminated (or padded) string of at most `length` bytes at `o`, decoded as UTF-8
+    /// with invalid sequences repaired.
+    public func cString(_ o: Int, _ length: Int) throws -> String {
+        let raw = try slice(o, length)
+        let end = raw.firstIndex(of: 0) ?? raw.endIndex
+        return String(decoding: raw[raw.startIndex..<end], as: UTF8.self)
+    }
+
+    /// A space-padded ASCII field (ISO 9660 style), trailing spaces and NULs removed.
+    public func paddedString(_ o: Int, _ length: Int) throws -> String {
+        var raw = Array(try slice(o, length))
+        while let last = raw.last, last == 0x20 || last == 0 { raw.removeLast() }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// A 16-byte GUID stored in the mixed-endian Microsoft layout (VHDX, GPT), as the usual
+    /// lower-case 8-4-4-4-12 text.
+    public func guidMixedEndian(_ o: Int) throws -> String {
+        let b = Array(try slice(o, 16))
+        let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
+        return formatGUID(order.map { b[$0] })
+    }
+
+    /// A 16-byte UUID stored in network (big-endian) order (VHD, VDI, LUKS).
+    public func uuidBigEndian(_ o: Int) throws -> String {
+        formatGUID(Array(try slice(o, 16)))
+    }
+}
+
+/// Formats 16 bytes as 8-4-4-4-12 lower-case hex.
+func formatGUID(_ b: [UInt8]) -> String {
+    var text = ""
+    text.reserveCapacity(36)
+    for (i, byte) in b.enumerated() {
+        if i == 4 || i == 6 || i == 8 || i == 10 { text.append("-") }
+        text.append(hexDigits[Int(byte >> 4)])
+        text.append(hexDigits[Int(byte & 0x0f)])
+    }
+    return text
+}
+
+private let hexDigits: [Character] = Array("0123456789abcdef")

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// koopack: check virtual machine images before releasing them on Huawei Cloud KooGallery.
+@main
+struct Koopack: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koopack",
+        abstract: "Check virtual machine images before releasing them on Huawei Cloud KooGallery.",
+        discussion: """
+            koopack reads disk images straight from their files (no qemu, no mounting) and tells \
+            what each image is, whether KooGallery will accept it, and what exactly goes up.
+
+            Exit status: 0 when all is good, 1 when something is not eligible, 2 on a usage \
+            error or an input that could not be read.
+            """,
+        version: "0.1.0",
+        subcommands: [InspectCommand.self]
+    )
+}
