@@ -43,8 +43,9 @@ bench: build
 	sh Benchmarks/bench.sh
 
 man:
-	$(SWIFT) package --allow-writing-to-package-directory generate-manual --multi-page=false --output-directory man
-	@mv man/koopack.1 man/koopack.1.tmp 2>/dev/null; mv man/koopack.1.tmp man/koopack.1 2>/dev/null; true
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual \
+		--date 2026-11-25 --authors "koopack developers"
+	cp .build/plugins/GenerateManual/outputs/koopack/koopack.1 man/koopack.1
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

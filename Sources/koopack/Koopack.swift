@@ -16,4 +16,23 @@ struct Koopack: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [InspectCommand.self]
     )
+
+    /// Runs the command line, with koopack's exit codes: usage errors exit 2, not
+    /// ArgumentParser's 64, so scripts see one code for "could not do what was asked".
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.diagnose(fullMessage(for: error))
+                Terminal.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

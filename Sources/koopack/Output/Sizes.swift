@@ -2,7 +2,7 @@
 enum Sizes {
     /// `68719476736` → `64.00 GiB (68,719,476,736 bytes)`.
     static func describe(_ bytes: UInt64) -> String {
-        "\(binary(bytes)) (\(grouped(bytes)) bytes)"
+        bytes < 1024 ? "\(bytes) bytes" : "\(binary(bytes)) (\(grouped(bytes)) bytes)"
     }
 
     /// The largest binary unit that keeps the number at least 1, with two decimals.
@@ -14,7 +14,7 @@ enum Sizes {
             divisor *= 1024
             unit += 1
         }
-        if unit == 0 { return "\(bytes) bytes" }
+        if unit == 0 { return bytes == 1 ? "1 byte" : "\(bytes) bytes" }
         let hundredths = (bytes % divisor) * 100 / divisor
         return "\(bytes / divisor).\(hundredths < 10 ? "0" : "")\(hundredths) \(units[unit])"
     }
