@@ -16,6 +16,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
+        .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         .executableTarget(
             name: "koopack",
             dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
     ],
     swiftLanguageModes: [.v6]
