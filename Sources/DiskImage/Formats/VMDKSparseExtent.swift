@@ -201,7 +201,9 @@ struct VMDKSparseExtent: Sendable {
         if grainSector == 1 && header.hasZeroedGrains { return GuestExtent(.zero, length: length) }
         let grainOffset = grainSector << 9
         if header.compressed {
-            let bytes = try grainCache.value(for: grainOffset) { try compressedGrain(at: grainOffset) }
+            let bytes = try grainCache.value(for: grainOffset) {
+                try compressedGrain(at: grainOffset, grainStart: grainIndex * grainBytes)
+            }
             return GuestExtent(.decoded(bytes, start: Int(inGrain)), length: length)
         }
         return GuestExtent(.data(source, offset: grainOffset + inGrain), length: length)
@@ -240,8 +242,11 @@ struct VMDKSparseExtent: Sendable {
 
     /// Reads and inflates the compressed grain at `offset`: with markers, an 8-byte LBA and a
     /// 4-byte size precede the zlib stream; without, the stream starts at once.
-    private func compressedGrain(at offset: UInt64) throws -> [UInt8] {
-        let expected = Int(grainBytes)
+    private func compressedGrain(at offset: UInt64, grainStart: UInt64) throws -> [UInt8] {
+        let full = Int(grainBytes)
+        // The last grain of an extent whose size is not a multiple of the grain is stored short
+        // by QEMU (VMware pads it); every other grain must inflate to exactly a grain.
+        let short = grainStart < byteCount ? Int(min(grainBytes, byteCount - grainStart)) : full
         let data: ArraySlice<UInt8>
         if header.hasMarkers {
             let marker = try source.window(at: offset, count: Self.grainMarkerHeaderLength, what: "grain marker")
@@ -254,11 +259,13 @@ struct VMDKSparseExtent: Sendable {
                                                what: "compressed grain")
             data = bytes[...]
         } else {
-            data = try source.read(at: offset, count: 2 * expected)[...]
+            data = try source.read(at: offset, count: 2 * full)[...]
         }
         do {
-            // The last grain of a disk whose size is not a multiple of the grain is stored short.
-            return try Decompression.inflate(data, expected: expected, wrapping: .zlib, allowShort: true)
+            if short < full, let grain = try? Decompression.inflate(data, expected: short, wrapping: .zlib) {
+                return grain + [UInt8](repeating: 0, count: full - short)
+            }
+            return try Decompression.inflate(data, expected: full, wrapping: .zlib)
         } catch let error as ImageError {
             throw ImageError(offset: offset, "compressed grain at offset \(offset): \(error.message)")
         }
