@@ -51,6 +51,15 @@ import Testing
         }
     }
 
+    @Test func readingTheHeaderTakesAFewSmallReads() throws {
+        for bytes in [try Self.sparse(), try Self.stream()] {
+            let counting = CountingByteSource(MemoryByteSource(bytes))
+            _ = try VMDKFormat.inspect(counting, context: Self.context)
+            #expect(counting.bytesRead <= 16 * 1024)
+            #expect(counting.reads <= 8)
+        }
+    }
+
     @Test func aFileTruncatedAtEveryHeaderBoundaryIsACleanError() throws {
         let bytes = try Self.sparse()
         for cut in [4, 8, 12, 20, 28, 36, 44, 48, 56, 64, 72, 73, 77, 79, 256, 511, 512, 1024, 26 * 512 + 2, 27 * 512 + 100] {

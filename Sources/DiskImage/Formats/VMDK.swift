@@ -8,6 +8,7 @@ public enum VMDKFormat: ImageFormat {
     /// "COWD", the magic of the older (VMware ESX 2) sparse extent koopack does not read.
     static let legacySparseMagic: [UInt8] = Array("COWD".utf8)
 
+    /// 100 for a "KDMV" or "COWD" magic, or for descriptor text as QEMU's probe recognises it.
     public static func probe(_ input: ProbeInput) -> Int {
         if input.head.matches(VMDKSparseHeader.magic, at: 0) || input.head.matches(legacySparseMagic, at: 0) {
             return 100
@@ -15,6 +16,8 @@ public enum VMDKFormat: ImageFormat {
         return VMDKDescriptor.looksLikeDescriptor(input.head.bytes[...]) ? 100 : 0
     }
 
+    /// Reads the sparse header or the descriptor and opens every extent's header, reporting what
+    /// `qemu-img info` reports: create type, CIDs, extents, and the allocated size of all files.
     public static func inspect(_ source: any ByteSource, context: InspectContext) throws -> ImageInfo {
         let disk = try VMDKDisk.open(source, context: context)
         var info = ImageInfo(filename: context.filename, format: name, virtualSize: disk.virtualSize)
@@ -41,6 +44,8 @@ public enum VMDKFormat: ImageFormat {
         return info
     }
 
+    /// The guest disk across all extents. A linked clone whose parentCID no longer matches its
+    /// parent's CID is refused, as QEMU refuses to read through such a parent.
     public static func openGuest(_ source: any ByteSource, info: ImageInfo, context: InspectContext,
                                  backing: (any ByteSource)?) throws -> any ByteSource {
         let disk = try VMDKDisk.open(source, context: context)
