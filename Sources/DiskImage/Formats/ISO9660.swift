@@ -156,6 +156,7 @@ struct ElToritoCatalog: Sendable {
         var sectorCount: UInt16
         var loadRBA: UInt32
 
+        /// One element of the `boot-entries` array in the ISO's format-specific data.
         var json: JSONValue {
             .object([
                 ("platform", .string(ElToritoCatalog.platformName(platform))),
@@ -217,11 +218,13 @@ struct ElToritoCatalog: Sendable {
         return ElToritoCatalog(entries: entries)
     }
 
+    /// The default or section entry at `o`, for firmware `platform`.
     private static func entry(_ w: ByteWindow, _ o: Int, platform: UInt8) throws -> Entry {
         Entry(platform: platform, bootable: try w.u8(o) == 0x88, mediaType: try w.u8(o + 1) & 0x0F,
               loadSegment: try w.u16le(o + 2), sectorCount: try w.u16le(o + 6), loadRBA: try w.u32le(o + 8))
     }
 
+    /// The El Torito platform ID as a word: `x86` (BIOS), `efi`, `powerpc`, `mac`, else hex.
     static func platformName(_ id: UInt8) -> String {
         switch id {
         case 0: "x86"
@@ -232,6 +235,7 @@ struct ElToritoCatalog: Sendable {
         }
     }
 
+    /// The boot media type (low nibble): `no-emulation`, a floppy size, `hard-disk`, else hex.
     static func mediaName(_ type: UInt8) -> String {
         switch type {
         case 0: "no-emulation"
