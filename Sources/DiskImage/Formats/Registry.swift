@@ -4,6 +4,9 @@ public enum ImageFormats {
     public static let all: [any ImageFormat.Type] = [
         RawFormat.self,
         VMDKFormat.self,
+        ISO9660Format.self,
+        ZVHDFormat.self,
+        ZVHD2Format.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
