@@ -42,6 +42,8 @@ public struct ImageInfo: Sendable {
     public var warnings: [String] = []
     /// The backing chain below this image, nearest first, as far as it could be read.
     public var backingChain: [ImageInfo] = []
+    /// What the guest's disk holds (partitions, filesystems, boot mode), when it was read.
+    public var guest: GuestView?
 
     public init(filename: String, format: String, virtualSize: UInt64) {
         self.filename = filename
@@ -74,6 +76,7 @@ extension ImageInfo {
         if let formatSpecific { members.append(("format-specific", formatSpecific)) }
         if let parentReference { members.append(("parent", .string(parentReference))) }
         if !headerRead { members.append(("header-read", .bool(false))) }
+        if let guest { members.append(("guest", guest.json)) }
         members.append(("warnings", .array(warnings.map { .string($0) })))
         return .object(members)
     }

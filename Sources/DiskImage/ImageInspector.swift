@@ -74,6 +74,21 @@ public struct ImageInspector: Sendable {
         return info
     }
 
+    /// Reads the image at `path` as `inspect(path:)` does, then, when `guest` is true, what its
+    /// guest disk holds. A guest that cannot be read (encrypted, no public format, a damaged
+    /// block map) is a warning, not an error: the header facts still stand.
+    public func inspect(path: String, guest: Bool) throws -> ImageInfo {
+        var info = try inspect(path: path)
+        guard guest else { return info }
+        do {
+            let (_, disk) = try openGuest(path: path)
+            info.guest = try GuestView.read(from: disk)
+        } catch let error as ImageError {
+            info.warnings.append("guest disk not read: \(error.message)")
+        }
+        return info
+    }
+
     /// Opens the guest's disk of the image at `path`, reading unallocated ranges through the
     /// backing chain. Returns the header facts too, so callers do not read them twice.
     public func openGuest(path: String) throws -> (info: ImageInfo, disk: any ByteSource) {

@@ -11,7 +11,10 @@ struct InspectCommand: AsyncParsableCommand {
             uses the keys of `qemu-img info --output=json`, with two deliberate differences: a \
             fixed VHD is reported as format `vpc` (subformat `fixed`) with the footer's disk size, \
             where qemu-img says `raw`; and an ISO 9660 image is reported as format `iso`, where \
-            qemu-img says `raw`. koopack adds `subformat` and `warnings`.
+            qemu-img says `raw`. koopack adds `subformat`, `warnings`, and `guest`: what the guest \
+            disk holds, read through the image's block map (partition table `mbr`, `gpt` or \
+            `none`; boot mode `bios`, `uefi`, `bios+uefi` or `none`; each partition's start and \
+            size in bytes, type, name, bootable flag and filesystem). `--no-guest` skips it.
 
             An image that cannot be read gives one line on standard error naming the file, the \
             offset and what is wrong; the other images are still reported and the exit status is 2.
@@ -25,13 +28,16 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Skip the guest view: do not read the partition table, filesystems and boot mode.")
+    var noGuest = false
+
     @Argument(help: ArgumentHelp("Image files to inspect.", valueName: "image"))
     var images: [String]
 
     func run() async throws {
         let inspector = ImageInspector()
         let results: [Result<ImageInfo, ImageError>] = await parallelMap(images) { path in
-            do { return .success(try inspector.inspect(path: path)) }
+            do { return .success(try inspector.inspect(path: path, guest: !noGuest)) }
             catch let error as ImageError { return .failure(error.attributed(to: path)) }
             catch { return .failure(ImageError(file: path, "\(error)")) }
         }

@@ -41,6 +41,20 @@ enum InspectText {
             }
             if !facts.isEmpty { row("details", facts.joined(separator: ", ")) }
         }
+        if let guest = info.guest {
+            var summary = "\(guest.partitionTable) partition table, boot \(guest.boot)"
+            if let filesystem = guest.filesystem { summary = "no partition table, \(filesystem) filesystem, boot \(guest.boot)" }
+            row("guest", summary)
+            for partition in guest.partitions {
+                var text = "\(partition.index): \(Sizes.binary(partition.size)) at \(Sizes.grouped(partition.start))"
+                text += ", \(partition.typeName ?? partition.type)"
+                if let filesystem = partition.filesystem?.name { text += ", \(filesystem)" }
+                if let name = partition.name, !name.isEmpty { text += " \"\(name)\"" }
+                if partition.bootable { text += ", bootable" }
+                row("", text)
+            }
+            for warning in guest.warnings { row("warning", Terminal.yellow("guest: " + warning)) }
+        }
         for warning in info.warnings { row("warning", Terminal.yellow(warning)) }
         return lines.joined(separator: "\n") + "\n"
     }
