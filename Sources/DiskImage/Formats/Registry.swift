@@ -3,6 +3,10 @@
 public enum ImageFormats {
     public static let all: [any ImageFormat.Type] = [
         RawFormat.self,
+        QCOW1Format.self,
+        QEDFormat.self,
+        ParallelsFormat.self,
+        VDIFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
