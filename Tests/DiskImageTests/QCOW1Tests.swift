@@ -119,6 +119,16 @@ import Testing
         #expect(counting.bytesRead <= 8192)
     }
 
+    @Test func theCommittedBackedQcowFixtureReadsItsOwnClusterOverItsBase() throws {
+        let image = Fixtures.directory + "/qcow-backed.qcow"
+        let (info, disk) = try ImageInspector().openGuest(path: image)
+        #expect(info.backingChain.map(\.format) == ["qcow"])
+        #expect(disk.size == 1 << 20)
+        // make-legacy.sh writes 4 KiB of 0x6b at 4096 over an empty base.
+        #expect(try disk.read(at: 4000, count: 4300) ==
+                [UInt8](repeating: 0, count: 96) + [UInt8](repeating: 0x6B, count: 4096) + [UInt8](repeating: 0, count: 108))
+    }
+
     @Test func aQcow2FileIsNotTakenForQcow() throws {
         var header = [UInt8](repeating: 0, count: 512)
         header.replaceSubrange(0..<4, with: QCOW1Format.magic)
