@@ -119,6 +119,19 @@ import Testing
         #expect(counting.bytesRead <= 8192)
     }
 
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
+    func aSizeThatIsNotWholeSectorsRoundsDownAsQemuDoes() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("odd.qcow")
+        try QemuImg.run(["create", "-f", "qcow", file, "1M"])
+        let bytes = LegacyDisk.patched(try LegacyDisk.bytes(file), at: 24, 1_000_036, width: 8, bigEndian: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        try expectAgreesWithQemu(file)
+        let info = try ImageInspector().inspect(path: file)
+        #expect(info.virtualSize == 1_000_036 / 512 * 512)
+        #expect(info.warnings.contains { $0.contains("not a multiple of 512") })
+    }
+
     @Test func theCommittedBackedQcowFixtureReadsItsOwnClusterOverItsBase() throws {
         let image = Fixtures.directory + "/qcow-backed.qcow"
         let (info, disk) = try ImageInspector().openGuest(path: image)
