@@ -7,6 +7,10 @@ public enum ImageFormats {
         ISO9660Format.self,
         ZVHDFormat.self,
         ZVHD2Format.self,
+        QCOW1Format.self,
+        QEDFormat.self,
+        ParallelsFormat.self,
+        VDIFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
