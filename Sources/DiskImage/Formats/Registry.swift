@@ -4,6 +4,7 @@ public enum ImageFormats {
     public static let all: [any ImageFormat.Type] = [
         RawFormat.self,
         VHDFormat.self,
+        VHDXFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
