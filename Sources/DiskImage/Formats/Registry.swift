@@ -11,6 +11,8 @@ public enum ImageFormats {
         QEDFormat.self,
         ParallelsFormat.self,
         VDIFormat.self,
+        VHDFormat.self,
+        VHDXFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
