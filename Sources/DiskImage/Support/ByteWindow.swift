@@ -81,7 +81,7 @@ public struct ByteWindow: Sendable {
         return formatGUID(order.map { b[$0] })
     }
 
-    /// A 16-byte UUID stored in network (big-endian) order (VHD, VDI, LUKS).
+    /// A 16-byte UUID stored in network (big-endian) order (VHD, LUKS; VDI stores its UUIDs mixed-endian).
     public func uuidBigEndian(_ o: Int) throws -> String {
         formatGUID(Array(try slice(o, 16)))
     }
