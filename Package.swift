@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -16,6 +17,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
+        .target(name: "ImagePackage", dependencies: ["DiskImage"]),
+        .target(
+            name: "ReleasePolicy",
+            dependencies: [
+                "DiskImage",
+                "ImagePackage",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "koopack",
             dependencies: [
@@ -24,6 +33,8 @@ let package = Package(
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
+        .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )
