@@ -122,7 +122,9 @@ public struct IMSMetadata: Sendable {
         return nil
     }
 
-    func flag(_ key: String) -> Bool? {
+    /// The boolean value of a known true/false or "1"/"0" key (`__whole_image`,
+    /// `__system__encrypted`, ...), nil when absent or not such a key.
+    public func flag(_ key: String) -> Bool? {
         if case let .flag(b)? = converted(key) { return b }
         return nil
     }
