@@ -136,6 +136,9 @@ struct ProfileYAML {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let contextText = context.map { "\($0.text) " } ?? ""
             return "line \(mark.line), column \(mark.column): YAML syntax error: \(contextText)\(problem)"
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return "line \(context.mark.line), column \(context.mark.column): key \(keys) appears twice"
         default:
             return "YAML error: \(error)"
         }
