@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -17,15 +18,29 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
+        .target(
+            name: "ReleasePolicy",
+            dependencies: [
+                "DiskImage",
+                "ImagePackage",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "koopack",
             dependencies: [
                 "DiskImage",
+                "ImagePackage",
+                "ReleasePolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
         .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
+        .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )

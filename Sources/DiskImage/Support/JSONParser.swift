@@ -1,0 +1,321 @@
+/// A strict, bounded JSON parser (RFC 8259) from UTF-8 bytes to `JSONValue`, keeping the order of
+/// object members. koopack reads metadata sidecars written by other tools and by hand, so every
+/// limit is explicit and every error names the line and column it happened at.
+///
+/// Numbers without a fraction or exponent become `.int` when they fit in `Int64`, `.uint` when
+/// they fit in `UInt64`, and `.double` otherwise. A leading UTF-8 byte order mark is skipped.
+/// Duplicate keys in one object are refused: a metadata file that says two things about one field
+/// cannot be judged.
+public enum JSONParser {
+    /// The deepest nesting of arrays and objects accepted. IMS metadata nests two or three levels;
+    /// the cap keeps a hostile `[[[[...` from exhausting the stack through recursion.
+    public static let maximumNestingDepth = 64
+
+    /// The longest string (in UTF-8 bytes, after unescaping) accepted. IMS fields are short (IDs,
+    /// names, URLs); one MiB leaves room for long descriptions while bounding memory per value.
+    public static let maximumStringBytes = 1 << 20
+
+    /// The longest number literal (in characters) accepted. No meaningful JSON number needs more;
+    /// the cap stops a megabyte of digits from reaching the floating-point conversion.
+    public static let maximumNumberLength = 512
+
+    /// Parses `bytes` as one JSON document. `maximumInputBytes` is the caller's cap on the input
+    /// (documents larger than that are refused before any parsing).
+    public static func parse(_ bytes: [UInt8], maximumInputBytes: Int) throws -> JSONValue {
+        guard bytes.count <= maximumInputBytes else {
+            throw ImageError("JSON document is \(bytes.count) bytes, more than the limit of \(maximumInputBytes)")
+        }
+        var reader = JSONReader(bytes: bytes)
+        reader.skipByteOrderMark()
+        reader.skipWhitespace()
+        guard !reader.atEnd else { throw reader.error("expected a JSON value, found the end of the input") }
+        let value = try reader.parseValue(depth: 0)
+        reader.skipWhitespace()
+        guard reader.atEnd else {
+            throw reader.error("unexpected \(reader.describeCurrent()) after the JSON value")
+        }
+        return value
+    }
+
+    /// Parses the UTF-8 of `text` as one JSON document.
+    public static func parse(_ text: String, maximumInputBytes: Int) throws -> JSONValue {
+        try parse(Array(text.utf8), maximumInputBytes: maximumInputBytes)
+    }
+}
+
+/// The cursor over the input bytes. Line and column are computed only when an error is reported.
+struct JSONReader {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { index >= bytes.count }
+    var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    /// An error at `position` (default: the cursor), naming its line and column. Columns count
+    /// characters (Unicode scalars), both from 1.
+    func error(_ message: String, at position: Int? = nil) -> ImageError {
+        let target = min(position ?? index, bytes.count)
+        var line = 1
+        var column = 1
+        var i = 0
+        while i < target {
+            let byte = bytes[i]
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+            i += 1
+        }
+        return ImageError(offset: UInt64(target), "line \(line), column \(column): \(message)")
+    }
+
+    /// The byte under the cursor, described for an error message.
+    func describeCurrent() -> String {
+        guard let byte = current else { return "end of the input" }
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        let hex = String(byte, radix: 16, uppercase: true)
+        return "byte 0x" + (hex.count < 2 ? "0" + hex : hex)
+    }
+
+    mutating func skipByteOrderMark() {
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { index = 3 }
+    }
+
+    mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+            index += 1
+        }
+    }
+
+    mutating func parseValue(depth: Int) throws -> JSONValue {
+        guard let byte = current else { throw error("expected a JSON value, found the end of the input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw error("expected a JSON value, found \(describeCurrent())")
+        }
+    }
+
+    mutating func expectLiteral(_ word: String) throws {
+        let start = index
+        for expected in word.utf8 {
+            guard current == expected else {
+                throw error("invalid literal, expected '\(word)'", at: start)
+            }
+            index += 1
+        }
+    }
+
+    mutating func parseObject(depth: Int) throws -> JSONValue {
+        guard depth <= JSONParser.maximumNestingDepth else {
+            throw error("nesting deeper than \(JSONParser.maximumNestingDepth) levels")
+        }
+        index += 1  // '{'
+        var members: [(String, JSONValue)] = []
+        var seen = Set<String>()
+        skipWhitespace()
+        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else {
+                throw error("expected a string key, found \(describeCurrent())")
+            }
+            let keyStart = index
+            let key = try parseString()
+            guard seen.insert(key).inserted else {
+                throw error("duplicate key \"\(key)\" in one object", at: keyStart)
+            }
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else {
+                throw error("expected ':' after key \"\(key)\", found \(describeCurrent())")
+            }
+            index += 1
+            skipWhitespace()
+            members.append((key, try parseValue(depth: depth)))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): index += 1; return .object(members)
+            default: throw error("expected ',' or '}', found \(describeCurrent())")
+            }
+        }
+    }
+
+    mutating func parseArray(depth: Int) throws -> JSONValue {
+        guard depth <= JSONParser.maximumNestingDepth else {
+            throw error("nesting deeper than \(JSONParser.maximumNestingDepth) levels")
+        }
+        index += 1  // '['
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") { index += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): index += 1; return .array(items)
+            default: throw error("expected ',' or ']', found \(describeCurrent())")
+            }
+        }
+    }
+
+    mutating func parseString() throws -> String {
+        let start = index
+        index += 1  // opening quote
+        var utf8: [UInt8] = []
+        while true {
+            guard let byte = current else { throw error("unterminated string", at: start) }
+            guard utf8.count <= JSONParser.maximumStringBytes else {
+                throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                guard text.utf8.count <= JSONParser.maximumStringBytes else {
+                    throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                try parseEscape(into: &utf8)
+            case 0x00..<0x20:
+                throw error("control character (byte 0x\(String(byte, radix: 16, uppercase: true))) in a string must be escaped")
+            default:
+                utf8.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Decodes the escape after a backslash, appending its UTF-8 to `utf8`.
+    mutating func parseEscape(into utf8: inout [UInt8]) throws {
+        guard let byte = current else { throw error("unterminated escape sequence") }
+        let simple: UInt8?
+        switch byte {
+        case UInt8(ascii: "\""): simple = 0x22
+        case UInt8(ascii: "\\"): simple = 0x5C
+        case UInt8(ascii: "/"): simple = 0x2F
+        case UInt8(ascii: "b"): simple = 0x08
+        case UInt8(ascii: "f"): simple = 0x0C
+        case UInt8(ascii: "n"): simple = 0x0A
+        case UInt8(ascii: "r"): simple = 0x0D
+        case UInt8(ascii: "t"): simple = 0x09
+        case UInt8(ascii: "u"): simple = nil
+        default: throw error("invalid escape '\\\(describeCurrent())' in a string", at: index - 1)
+        }
+        if let simple {
+            utf8.append(simple)
+            index += 1
+            return
+        }
+        let escapeStart = index - 1
+        index += 1
+        let first = try parseHex4()
+        var scalarValue = UInt32(first)
+        if (0xD800...0xDBFF).contains(first) {
+            guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("high surrogate \\u\(hex4(first)) is not followed by a low surrogate", at: escapeStart)
+            }
+            index += 2
+            let second = try parseHex4()
+            guard (0xDC00...0xDFFF).contains(second) else {
+                throw error("high surrogate \\u\(hex4(first)) is followed by \\u\(hex4(second)), not a low surrogate", at: escapeStart)
+            }
+            scalarValue = 0x10000 + ((UInt32(first) - 0xD800) << 10) + (UInt32(second) - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(first) {
+            throw error("lone low surrogate \\u\(hex4(first))", at: escapeStart)
+        }
+        guard let scalar = Unicode.Scalar(scalarValue) else {
+            throw error("invalid Unicode escape", at: escapeStart)
+        }
+        utf8.append(contentsOf: String(Character(scalar)).utf8)
+    }
+
+    mutating func parseHex4() throws -> UInt16 {
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            guard let byte = current else { throw error("\\u escape needs four hex digits, found the end of the input") }
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("\\u escape needs four hex digits, found \(describeCurrent())")
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    func hex4(_ value: UInt16) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    mutating func parseNumber() throws -> JSONValue {
+        let start = index
+        var isInteger = true
+        if current == UInt8(ascii: "-") { index += 1 }
+        guard let lead = current, isDigit(lead) else {
+            throw error("expected a digit in a number, found \(describeCurrent())")
+        }
+        if lead == UInt8(ascii: "0") {
+            index += 1
+            if let next = current, isDigit(next) {
+                throw error("a number may not have a leading zero", at: start)
+            }
+        } else {
+            skipDigits()
+        }
+        if current == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard let next = current, isDigit(next) else {
+                throw error("expected a digit after the decimal point, found \(describeCurrent())")
+            }
+            skipDigits()
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard let next = current, isDigit(next) else {
+                throw error("expected a digit in the exponent, found \(describeCurrent())")
+            }
+            skipDigits()
+        }
+        guard index - start <= JSONParser.maximumNumberLength else {
+            throw error("number longer than \(JSONParser.maximumNumberLength) characters", at: start)
+        }
+        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isInteger {
+            if let value = Int64(literal) { return .int(value) }
+            if let value = UInt64(literal) { return .uint(value) }
+        }
+        guard let value = Double(literal), value.isFinite else {
+            throw error("number \(literal.count > 40 ? String(literal.prefix(40)) + "..." : literal) is out of range", at: start)
+        }
+        return .double(value)
+    }
+
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    mutating func skipDigits() {
+        while let byte = current, isDigit(byte) { index += 1 }
+    }
+}

@@ -1,0 +1,210 @@
+import DiskImage
+
+/// A checked value of a known IMS key.
+enum IMSFieldValue: Sendable, Equatable {
+    case text(String)
+    case flag(Bool)
+    case count(UInt64)
+}
+
+/// Why a known key's value has the wrong shape, phrased to follow `key "...": `.
+struct IMSFieldProblem: Error {
+    var message: String
+}
+
+/// The shapes IMS (and the dumps sellers make of it) give its keys, each accepting the spellings
+/// seen in the wild.
+enum IMSFieldKind: Sendable {
+    /// A string; `null` reads as absent.
+    case text
+    /// A string, or an integer written as a number (`__os_bit`: `"64"` or `64`).
+    case textOrNumber
+    /// A JSON boolean or the string `"true"`/`"false"` (any case).
+    case flag
+    /// `"1"`/`"0"`, `1`/`0`, or a boolean (`__system__encrypted`).
+    case binaryFlag
+    /// A non-negative integer, as a number or a decimal string; `""` reads as absent.
+    case count
+
+    /// The value converted, nil when absent (`null`, or `""` where that means unset).
+    func convert(_ value: JSONValue) throws -> IMSFieldValue? {
+        if case .null = value { return nil }
+        switch self {
+        case .text:
+            if case let .string(s) = value { return .text(s) }
+            throw IMSFieldProblem(message: "expected a string, found \(IMSField.describe(value))")
+        case .textOrNumber:
+            if case let .string(s) = value { return .text(s) }
+            if let n = IMSField.integer(value) { return .text(String(n)) }
+            throw IMSFieldProblem(message: "expected a string or an integer, found \(IMSField.describe(value))")
+        case .flag:
+            if case let .bool(b) = value { return .flag(b) }
+            if case let .string(s) = value {
+                switch s.lowercased() {
+                case "true": return .flag(true)
+                case "false": return .flag(false)
+                case "": return nil
+                default: break
+                }
+            }
+            throw IMSFieldProblem(message: "expected true or false (a boolean or the string \"true\"/\"false\"), found \(IMSField.describe(value))")
+        case .binaryFlag:
+            switch value {
+            case let .bool(b): return .flag(b)
+            case let .string(s):
+                switch s.lowercased() {
+                case "1", "true": return .flag(true)
+                case "0", "false": return .flag(false)
+                case "": return nil
+                default: break
+                }
+            default:
+                if let n = IMSField.integer(value), n == 0 || n == 1 { return .flag(n == 1) }
+            }
+            throw IMSFieldProblem(message: "expected \"1\" or \"0\", found \(IMSField.describe(value))")
+        case .count:
+            if let n = IMSField.integer(value) {
+                guard n >= 0, let unsigned = UInt64(exactly: n) else {
+                    throw IMSFieldProblem(message: "expected a non-negative integer, found \(IMSField.describe(value))")
+                }
+                return .count(unsigned)
+            }
+            if case let .string(s) = value {
+                if s.isEmpty { return nil }
+                let trimmed = s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+                if let n = UInt64(String(trimmed)) { return .count(n) }
+            }
+            throw IMSFieldProblem(message: "expected an integer, found \(IMSField.describe(value))")
+        }
+    }
+}
+
+/// The IMS keys koopack knows, and helpers to describe values in messages.
+enum IMSField {
+    /// Every known key and its shape.
+    static let kinds: [String: IMSFieldKind] = [
+        "id": .text, "name": .text, "owner": .text,
+        "__imagetype": .text, "visibility": .text,
+        "__whole_image": .flag,
+        "__backup_id": .text,
+        "virtual_env_type": .text,
+        "__system__cmkid": .text,
+        "__system__encrypted": .binaryFlag, "__system_encrypted": .binaryFlag,
+        "__productcode": .text,
+        "__system_support_market": .flag,
+        "__is_offshelved": .flag,
+        "__account_code": .text,
+        "protected": .flag,
+        "__originalimagename": .text,
+        "__data_origin": .text, "__root_origin": .text,
+        "__image_size": .count,
+        "disk_format": .text,
+        "min_disk": .count, "min_ram": .count,
+        "__os_type": .text, "__os_version": .text, "__platform": .text, "__os_bit": .textOrNumber,
+        "hw_firmware_type": .text,
+        "status": .text,
+        "region": .text,
+        "released": .flag,
+    ]
+
+    /// The value as an integer when it is one (an integral double counts).
+    static func integer(_ value: JSONValue) -> Int128? {
+        switch value {
+        case let .int(v): return Int128(v)
+        case let .uint(v): return Int128(v)
+        case let .double(d):
+            guard d.isFinite, d == d.rounded(), abs(d) < 1.8e19 else { return nil }
+            return Int128(d)
+        default: return nil
+        }
+    }
+
+    /// How a value reads in an error message: `the string "forty"`, `the number 3.5`, ...
+    static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case let .bool(b): return "the boolean \(b)"
+        case let .int(v): return "the number \(v)"
+        case let .uint(v): return "the number \(v)"
+        case let .double(v): return "the number \(v)"
+        case let .string(s):
+            let shown = s.count > 60 ? String(s.prefix(60)) + "..." : s
+            return "the string " + JSONValue.string(shown).serialized(indent: nil)
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+extension IMSMetadata {
+    /// `id`: the image ID.
+    public var id: String? { nonEmpty("id") }
+    /// `name`: the image name.
+    public var name: String? { nonEmpty("name") }
+    /// `owner`: the project that owns the image.
+    public var owner: String? { nonEmpty("owner") }
+    /// `__imagetype`: `gold` (public), `private`, `shared`, `market`.
+    public var imageType: String? { nonEmpty("__imagetype") }
+    /// `visibility`: `public`, `private`, `shared`.
+    public var visibility: String? { nonEmpty("visibility") }
+    /// `__whole_image`: true for a full-ECS image.
+    public var wholeImage: Bool? { flag("__whole_image") }
+    /// `__backup_id`: the CSBS/CBR backup the image was made from; nil when absent or empty.
+    public var backupID: String? { nonEmpty("__backup_id") }
+    /// `virtual_env_type`: `FusionCompute`, `Ironic`, `DataImage`, `IsoImage`.
+    public var virtualEnvType: String? { nonEmpty("virtual_env_type") }
+    /// `__system__cmkid`: the KMS key that encrypts the image; nil when absent or empty.
+    public var cmkID: String? { nonEmpty("__system__cmkid") }
+    /// `__system__encrypted` or its misspelling `__system_encrypted`: true when either says `"1"`,
+    /// false when present and none does, nil when neither is present.
+    public var encryptedFlag: Bool? {
+        let values = [flag("__system__encrypted"), flag("__system_encrypted")].compactMap { $0 }
+        if values.isEmpty { return nil }
+        return values.contains(true)
+    }
+    /// `__productcode`: the KooGallery product ID of a market image; nil when absent or empty.
+    public var productCode: String? { nonEmpty("__productcode") }
+    /// `__system_support_market`: whether IMS allows publishing the image to KooGallery.
+    public var supportMarket: Bool? { flag("__system_support_market") }
+    /// `__is_offshelved`: whether the market image was taken off the shelf.
+    public var isOffshelved: Bool? { flag("__is_offshelved") }
+    /// `__account_code`: set on a paid image; nil when absent or empty.
+    public var accountCode: String? { nonEmpty("__account_code") }
+    /// `protected`: the image cannot be deleted (released images are).
+    public var protected: Bool? { flag("protected") }
+    /// `__originalimagename`: the parent image ID; nil when absent or empty.
+    public var originalImageName: String? { nonEmpty("__originalimagename") }
+    /// `__data_origin`: `instance,<id>`, `file,<url>`, `server_backup,<id>`, ...; nil when empty.
+    public var dataOrigin: String? { nonEmpty("__data_origin") }
+    /// `__root_origin`: `file` when the image was made from an external file; nil when empty.
+    public var rootOrigin: String? { nonEmpty("__root_origin") }
+    /// `__image_size`: the image file's size in bytes.
+    public var imageSize: UInt64? { count("__image_size") }
+    /// `disk_format`: `vhd`, `zvhd2`, `qcow2`, `raw`, `iso`, ...
+    public var diskFormat: String? { nonEmpty("disk_format") }
+    /// `min_disk`: minimum disk size in GB.
+    public var minDisk: UInt64? { count("min_disk") }
+    /// `min_ram`: minimum memory in MB.
+    public var minRam: UInt64? { count("min_ram") }
+    /// `__os_type`: `Linux`, `Windows`, `Other`.
+    public var osType: String? { nonEmpty("__os_type") }
+    /// `__os_version`: e.g. `Ubuntu 22.04 server 64bit`.
+    public var osVersion: String? { nonEmpty("__os_version") }
+    /// `__platform`: e.g. `Ubuntu`, `CentOS`, `Windows`.
+    public var platform: String? { nonEmpty("__platform") }
+    /// `__os_bit`: `32` or `64`.
+    public var osBit: String? { nonEmpty("__os_bit") }
+    /// `hw_firmware_type`: `bios` or `uefi`.
+    public var firmwareType: String? { nonEmpty("hw_firmware_type") }
+    /// `status`: `queued`, `saving`, `deleted`, `killed`, `active`.
+    public var status: String? { nonEmpty("status") }
+    /// koopack's `region`: the region the image lives in, as the seller wrote it.
+    public var region: String? { nonEmpty("region") }
+    /// koopack's `released`: the seller knows this image was released.
+    public var released: Bool? { flag("released") }
+
+    func nonEmpty(_ key: String) -> String? {
+        guard let s = string(key), !s.isEmpty else { return nil }
+        return s
+    }
+}

@@ -1,0 +1,136 @@
+import DiskImage
+
+/// The IMS metadata of one image, as a seller exports it beside the image file: one object of
+/// `GET /v2/cloudimages` (OpenStack Glance fields plus Huawei's `__`-prefixed ones), plus koopack's
+/// own sidecar keys `region` and `released`.
+///
+/// Every key is kept, in file order, in `fields`; the typed accessors read the fields koopack's
+/// release rules use. Each known key is checked when the metadata is made, so an accessor never
+/// meets a value of the wrong shape: a present key of the wrong type is an error naming the file
+/// and the key, not a silently ignored field.
+public struct IMSMetadata: Sendable {
+    /// Every key of the image object, in the order the file gave them.
+    public private(set) var fields: [(String, JSONValue)]
+    /// The file the metadata came from, for messages.
+    public let file: String
+
+    /// Makes the metadata from an image object's members, checking every known key's type.
+    /// Throws an `ImageError` naming `file` and the key, e.g.
+    /// `web.json: key "min_disk": expected an integer, found the string "forty"`.
+    public init(fields: [(String, JSONValue)], file: String) throws {
+        for (key, value) in fields {
+            guard let kind = IMSField.kinds[key] else { continue }
+            do {
+                _ = try kind.convert(value)
+            } catch let problem as IMSFieldProblem {
+                throw ImageError(file: file, "key \"\(key)\": \(problem.message)")
+            }
+        }
+        self.fields = fields
+        self.file = file
+    }
+
+    /// The largest metadata document koopack reads. An IMS list response of a few thousand images
+    /// is a few MiB; 16 MiB bounds memory while leaving room for every real export.
+    public static let maximumDocumentBytes = 16 << 20
+
+    /// The most image objects one document may hold; bounds the work of checking them.
+    public static let maximumImagesPerDocument = 100_000
+
+    /// Reads a metadata document: one image object, a JSON array of them, or an IMS list response
+    /// `{"images": [...]}`. Errors name `file` and, for syntax errors, the line and column.
+    public static func parseDocument(_ bytes: [UInt8], file: String) throws -> [IMSMetadata] {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes, maximumInputBytes: maximumDocumentBytes)
+        } catch let error as ImageError {
+            throw error.attributed(to: file)
+        }
+        let objects: [JSONValue]
+        let listed: Bool
+        switch root {
+        case let .array(items):
+            objects = items
+            listed = true
+        case .object:
+            if case let .array(items)? = root["images"] {
+                objects = items
+                listed = true
+            } else {
+                objects = [root]
+                listed = false
+            }
+        default:
+            throw ImageError(file: file,
+                             "expected an image object, an array of them or {\"images\": [...]}, found \(IMSField.describe(root))")
+        }
+        guard objects.count <= maximumImagesPerDocument else {
+            throw ImageError(file: file, "\(objects.count) images in one document, more than the limit of \(maximumImagesPerDocument)")
+        }
+        var images: [IMSMetadata] = []
+        for (number, object) in zip(1..., objects) {
+            guard case let .object(members) = object else {
+                throw ImageError(file: file, "image \(number): expected an image object, found \(IMSField.describe(object))")
+            }
+            do {
+                images.append(try IMSMetadata(fields: members, file: file))
+            } catch let error as ImageError where listed {
+                throw ImageError(file: file, "image \(number): \(error.message)")
+            }
+        }
+        return images
+    }
+
+    /// Chooses the metadata that describes one image file: the object whose `id` is `imageID`;
+    /// else the one whose `name` equals the file's name with or without its extension; else the
+    /// only object of the list. Nil when none of these picks exactly one.
+    public static func pick(from images: [IMSMetadata], imageID: String?, imageFileName: String?) -> IMSMetadata? {
+        if let imageID, let match = images.first(where: { $0.id == imageID }) {
+            return match
+        }
+        if let imageFileName {
+            let base = imageFileName.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? imageFileName
+            var candidates: Set<String> = [base]
+            if let dot = base.lastIndex(of: "."), dot != base.startIndex {
+                candidates.insert(String(base[..<dot]))
+            }
+            let matches = images.filter { image in image.name.map { candidates.contains($0) } ?? false }
+            if matches.count == 1 { return matches[0] }
+        }
+        return images.count == 1 ? images[0] : nil
+    }
+
+    /// The raw value of `key`, when present.
+    public subscript(key: String) -> JSONValue? {
+        fields.first { $0.0 == key }?.1
+    }
+
+    /// The keys this image carries that koopack has no typed accessor for.
+    public var unknownFields: [(String, JSONValue)] {
+        fields.filter { IMSField.kinds[$0.0] == nil }
+    }
+
+    /// The value of `key` converted by its kind. Keys were checked at init, so a failure here
+    /// cannot happen; it reads as absent.
+    func converted(_ key: String) -> IMSFieldValue? {
+        guard let value = self[key], let kind = IMSField.kinds[key] else { return nil }
+        return (try? kind.convert(value)) ?? nil
+    }
+
+    func string(_ key: String) -> String? {
+        if case let .text(s)? = converted(key) { return s }
+        return nil
+    }
+
+    /// The boolean value of a known true/false or "1"/"0" key (`__whole_image`,
+    /// `__system__encrypted`, ...), nil when absent or not such a key.
+    public func flag(_ key: String) -> Bool? {
+        if case let .flag(b)? = converted(key) { return b }
+        return nil
+    }
+
+    func count(_ key: String) -> UInt64? {
+        if case let .count(n)? = converted(key) { return n }
+        return nil
+    }
+}

@@ -1,0 +1,176 @@
+import DiskImage
+import Yams
+
+/// The limits the image rules judge against. `kooGallery` holds KooGallery's and IMS's published
+/// limits; a YAML profile file may override any of them (a new region opening, a changed limit)
+/// without a new koopack.
+public struct PolicyProfile: Sendable, Equatable {
+    /// Region IDs images may come from.
+    public var allowedRegions: [String]
+    /// The largest package IMS imports, in bytes (KG108).
+    public var maxPackageBytes: UInt64
+    /// Packages over this many bytes draw a warning (KG109).
+    public var nearLimitBytes: UInt64
+    /// Formats IMS imports, by QEMU's and IMS's names (KG113).
+    public var acceptedFormats: [String]
+    /// The smallest system disk, in GB (KG121).
+    public var minSystemDiskGB: UInt64
+    /// The largest system disk, in GB (KG121).
+    public var maxSystemDiskGB: UInt64
+
+    public init(allowedRegions: [String], maxPackageBytes: UInt64, nearLimitBytes: UInt64,
+                acceptedFormats: [String], minSystemDiskGB: UInt64, maxSystemDiskGB: UInt64) {
+        self.allowedRegions = allowedRegions
+        self.maxPackageBytes = maxPackageBytes
+        self.nearLimitBytes = nearLimitBytes
+        self.acceptedFormats = acceptedFormats
+        self.minSystemDiskGB = minSystemDiskGB
+        self.maxSystemDiskGB = maxSystemDiskGB
+    }
+
+    /// KooGallery's rules as DOMAIN.md states them: the eight regions, 128 GiB packages with a
+    /// warning past 128 GB, IMS's import formats (and QEMU's names for them), 40–1,024 GB disks.
+    public static let kooGallery = PolicyProfile(
+        allowedRegions: Regions.all.map(\.id),
+        maxPackageBytes: 137_438_953_472,
+        nearLimitBytes: 128_000_000_000,
+        acceptedFormats: ["vhd", "vmdk", "qcow2", "raw", "vhdx", "qed", "vdi", "qcow", "zvhd", "zvhd2", "iso", "vpc"],
+        minSystemDiskGB: 40,
+        maxSystemDiskGB: 1024)
+
+    /// The keys a profile file may set, each overriding one limit.
+    public static let yamlKeys = [
+        "allowed-regions", "max-package-bytes", "near-limit-bytes", "accepted-formats",
+        "min-system-disk-gb", "max-system-disk-gb",
+    ]
+
+    /// The largest profile file read; a profile is a handful of lines.
+    public static let maximumYAMLBytes = 1 << 20
+
+    /// The most list items (regions, formats) a profile may give.
+    public static let maximumListItems = 1_000
+
+    /// Reads a YAML profile: a mapping whose keys (`yamlKeys`) override the same limits of
+    /// `kooGallery`; keys left out keep KooGallery's value. Region names may be console names or
+    /// IDs. An unknown key, a value of the wrong type or an inconsistent pair of limits is an
+    /// `ImageError` naming `file`, the line and the key.
+    public static func load(yaml: String, file: String) throws -> PolicyProfile {
+        guard yaml.utf8.count <= maximumYAMLBytes else {
+            throw ImageError(file: file, "profile is \(yaml.utf8.count) bytes, more than the limit of \(maximumYAMLBytes)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ImageError(file: file, ProfileYAML.describe(error))
+        }
+        var profile = PolicyProfile.kooGallery
+        guard let root else { return profile }
+        guard case let .mapping(mapping) = root else {
+            throw ImageError(file: file, "\(ProfileYAML.at(root))expected a mapping of profile keys, found \(ProfileYAML.describe(root))")
+        }
+        var seen = Set<String>()
+        for (keyNode, value) in mapping {
+            guard case let .scalar(keyScalar) = keyNode else {
+                throw ImageError(file: file, "\(ProfileYAML.at(keyNode))expected a key name, found \(ProfileYAML.describe(keyNode))")
+            }
+            let key = keyScalar.string
+            let place = ProfileYAML.at(keyNode)
+            guard seen.insert(key).inserted else {
+                throw ImageError(file: file, "\(place)key \"\(key)\" appears twice")
+            }
+            let yaml = ProfileYAML(file: file, key: key)
+            switch key {
+            case "allowed-regions":
+                profile.allowedRegions = try yaml.stringList(value).map { name in
+                    guard let id = Regions.normalizedID(name) else { throw yaml.error(value, "a region name is empty") }
+                    return id
+                }
+            case "max-package-bytes": profile.maxPackageBytes = try yaml.unsigned(value)
+            case "near-limit-bytes": profile.nearLimitBytes = try yaml.unsigned(value)
+            case "accepted-formats": profile.acceptedFormats = try yaml.stringList(value).map { $0.lowercased() }
+            case "min-system-disk-gb": profile.minSystemDiskGB = try yaml.unsigned(value)
+            case "max-system-disk-gb": profile.maxSystemDiskGB = try yaml.unsigned(value)
+            default:
+                throw ImageError(file: file, "\(place)unknown key \"\(key)\" (known keys: \(yamlKeys.joined(separator: ", ")))")
+            }
+        }
+        guard profile.nearLimitBytes <= profile.maxPackageBytes else {
+            throw ImageError(file: file, "near-limit-bytes (\(profile.nearLimitBytes)) is larger than max-package-bytes (\(profile.maxPackageBytes))")
+        }
+        guard profile.minSystemDiskGB <= profile.maxSystemDiskGB else {
+            throw ImageError(file: file, "min-system-disk-gb (\(profile.minSystemDiskGB)) is larger than max-system-disk-gb (\(profile.maxSystemDiskGB))")
+        }
+        return profile
+    }
+}
+
+/// Reading one profile key's YAML value, with errors naming the file, line and key.
+struct ProfileYAML {
+    let file: String
+    let key: String
+
+    /// `line 3, column 5: ` for a node that knows where it is.
+    static func at(_ node: Node) -> String {
+        guard let mark = node.mark else { return "" }
+        return "line \(mark.line), column \(mark.column): "
+    }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar):
+            if scalar.style == .plain {
+                if node.int != nil || node.float != nil { return "the number \(scalar.string)" }
+                if node.bool != nil { return "the boolean \(scalar.string)" }
+                if node.null != nil { return "null" }
+            }
+            return "the string \"\(scalar.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let contextText = context.map { "\($0.text) " } ?? ""
+            return "line \(mark.line), column \(mark.column): YAML syntax error: \(contextText)\(problem)"
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return "line \(context.mark.line), column \(context.mark.column): key \(keys) appears twice"
+        default:
+            return "YAML error: \(error)"
+        }
+    }
+
+    func error(_ node: Node, _ message: String) -> ImageError {
+        ImageError(file: file, "\(ProfileYAML.at(node))key \"\(key)\": \(message)")
+    }
+
+    func unsigned(_ node: Node) throws -> UInt64 {
+        guard case let .scalar(scalar) = node, scalar.style == .plain else {
+            throw error(node, "expected a non-negative integer, found \(ProfileYAML.describe(node))")
+        }
+        let text = scalar.string.filter { $0 != "_" }
+        guard let value = UInt64(text) else {
+            throw error(node, "expected a non-negative integer, found \(ProfileYAML.describe(node))")
+        }
+        return value
+    }
+
+    func stringList(_ node: Node) throws -> [String] {
+        guard case let .sequence(sequence) = node else {
+            throw error(node, "expected a list of strings, found \(ProfileYAML.describe(node))")
+        }
+        guard sequence.count <= PolicyProfile.maximumListItems else {
+            throw error(node, "\(sequence.count) items, more than the limit of \(PolicyProfile.maximumListItems)")
+        }
+        return try sequence.map { item in
+            guard case let .scalar(scalar) = item else {
+                throw error(item, "expected a string, found \(ProfileYAML.describe(item))")
+            }
+            return scalar.string
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// A Huawei Cloud region an image product may come from.
+public struct Region: Sendable, Equatable, Hashable {
+    /// The console's name, e.g. `AP-Singapore`.
+    public let consoleName: String
+    /// The region ID, e.g. `ap-southeast-3`.
+    public let id: String
+}
+
+/// The regions KooGallery accepts images from (DOMAIN.md), and the normalisation of region names.
+public enum Regions {
+    /// Every allowed region, in the order of the console's list.
+    public static let all: [Region] = [
+        Region(consoleName: "AF-Johannesburg", id: "af-south-1"),
+        Region(consoleName: "AP-Bangkok", id: "ap-southeast-2"),
+        Region(consoleName: "AP-Singapore", id: "ap-southeast-3"),
+        Region(consoleName: "CN-Hong Kong", id: "ap-southeast-1"),
+        Region(consoleName: "LA-Mexico City1", id: "na-mexico-1"),
+        Region(consoleName: "LA-Mexico City2", id: "la-north-2"),
+        Region(consoleName: "LA-Santiago", id: "la-south-2"),
+        Region(consoleName: "LA-Sao Paulo1", id: "sa-brazil-1"),
+    ]
+
+    /// The region named `name` by console name or ID, case-insensitively (surrounding spaces
+    /// ignored); nil when it is none of the table's.
+    public static func region(named name: String) -> Region? {
+        let key = trimmed(name).lowercased()
+        return all.first { $0.id == key || $0.consoleName.lowercased() == key }
+    }
+
+    /// The region ID for `name`: the table's ID when `name` is a known console name or ID, else
+    /// `name` itself trimmed and lower-cased (region IDs are lower case), so unknown regions can
+    /// still be reported and compared. Nil for an empty name.
+    public static func normalizedID(_ name: String) -> String? {
+        if let region = region(named: name) { return region.id }
+        let key = trimmed(name).lowercased()
+        return key.isEmpty ? nil : key
+    }
+
+    static func trimmed(_ s: String) -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(s.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+}

@@ -1,0 +1,86 @@
+import DiskImage
+import ImagePackage
+
+/// KG108, KG109, KG116, KG121: IMS imports files of up to 128 GB, and a system disk is 40 to
+/// 1,024 GB.
+///
+/// *Assumed*: IMS's "GB" for disks (`min_disk`, the 40–1,024 range) is GiB, as EVS disk sizes
+/// are: a 40 GB system disk holds exactly 40 × 2³⁰ bytes.
+extension Rules {
+    /// Bytes in one GB of disk size (GiB; see above).
+    static let bytesPerDiskGB: UInt64 = 1 << 30
+
+    /// The package size the size rules judge: the package's files, else the metadata's
+    /// `__image_size`; nil when neither is known.
+    static func packageSize(_ imageCase: ImageCase) -> (bytes: UInt64, evidence: (String, String))? {
+        if imageCase.packageBytes > 0 { return (imageCase.packageBytes, ("package bytes", String(imageCase.packageBytes))) }
+        if let size = imageCase.metadata?.imageSize, size > 0 { return (size, ("__image_size", String(size))) }
+        return nil
+    }
+
+    /// `gb` GB of disk in bytes, saturating (a metadata value cannot overflow the comparison).
+    static func diskBytes(gb: UInt64) -> UInt64 {
+        let (bytes, overflow) = gb.multipliedReportingOverflow(by: bytesPerDiskGB)
+        return overflow ? UInt64.max : bytes
+    }
+
+    /// KG108: the image's files total more than IMS imports (128 GiB).
+    public static let packageTooLarge: Rule = Rule(RuleDefinition(
+        id: "KG108", name: "package-too-large", severity: .error,
+        summary: "The image's files are larger than IMS imports.",
+        detail: "Fires when the image's files total more than 128 GiB (137,438,953,472 bytes), the profile's max-package-bytes.",
+        remedy: "Compress (qemu-img convert -c -O qcow2) or shrink the image.")) { rule, input in
+        guard let size = packageSize(input.imageCase), size.bytes > input.profile.maxPackageBytes else { return [] }
+        return rule.finding(
+            "\(input.imageCase.fileName) totals \(Describe.bytes(size.bytes)), more than the limit of \(Describe.bytes(input.profile.maxPackageBytes)).",
+            [size.evidence, ("limit", String(input.profile.maxPackageBytes))])
+    }
+
+    /// KG109: over 128 GB but not over 128 GiB. *Assumed*: the 128 GB limit could be decimal.
+    public static let packageNearLimit: Rule = Rule(RuleDefinition(
+        id: "KG109", name: "package-near-limit", severity: .warning,
+        summary: "The image's files are over 128 GB (decimal) but within 128 GiB.",
+        detail: "Fires when the image's files total more than 128,000,000,000 bytes (near-limit-bytes) but not more than 128 GiB: the documented 128 GB limit may be decimal.",
+        remedy: "Compress (qemu-img convert -c -O qcow2) to stay under 128,000,000,000 bytes.")) { rule, input in
+        guard let size = packageSize(input.imageCase),
+              size.bytes > input.profile.nearLimitBytes, size.bytes <= input.profile.maxPackageBytes else { return [] }
+        return rule.finding(
+            "\(input.imageCase.fileName) totals \(Describe.bytes(size.bytes)), more than \(Describe.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
+            [size.evidence, ("near limit", String(input.profile.nearLimitBytes))])
+    }
+
+    /// KG116: `min_disk` is smaller than the disk the image holds.
+    public static let minDiskTooSmall: Rule = Rule(RuleDefinition(
+        id: "KG116", name: "min-disk-too-small", severity: .error,
+        summary: "min_disk is smaller than the image's virtual size.",
+        detail: "Fires when min_disk (GB, read as GiB) is below the image's virtual size: an ECS created with that disk could not hold the image.",
+        remedy: "Set min_disk to at least the virtual size in GB.")) { rule, input in
+        guard let minDisk = input.imageCase.metadata?.minDisk, let info = input.imageCase.info else { return [] }
+        guard diskBytes(gb: minDisk) < info.virtualSize else { return [] }
+        return rule.finding(
+            "min_disk is \(minDisk) GB but \(input.imageCase.fileName) holds a disk of \(Describe.bytes(info.virtualSize)).",
+            [("min_disk", String(minDisk)), ("virtual-size", String(info.virtualSize))])
+    }
+
+    /// KG121: a system disk must be 40 to 1,024 GB.
+    public static let diskSizeOutOfRange: Rule = Rule(RuleDefinition(
+        id: "KG121", name: "disk-size-out-of-range", severity: .error,
+        summary: "The system disk size is outside 40–1,024 GB.",
+        detail: "Fires when the virtual size is over 1,024 GB (max-system-disk-gb), or min_disk is outside 40–1,024 (min-system-disk-gb to max-system-disk-gb).",
+        remedy: "Resize the system disk (and min_disk) into 40–1,024 GB.")) { rule, input in
+        let profile = input.profile
+        var evidence: [(String, String)] = []
+        var problems: [String] = []
+        if let info = input.imageCase.info, info.virtualSize > diskBytes(gb: profile.maxSystemDiskGB) {
+            evidence.append(("virtual-size", String(info.virtualSize)))
+            problems.append("the virtual size \(Describe.bytes(info.virtualSize)) is over \(profile.maxSystemDiskGB) GB")
+        }
+        if let minDisk = input.imageCase.metadata?.minDisk,
+           minDisk < profile.minSystemDiskGB || minDisk > profile.maxSystemDiskGB {
+            evidence.append(("min_disk", String(minDisk)))
+            problems.append("min_disk \(minDisk) is outside \(profile.minSystemDiskGB)–\(profile.maxSystemDiskGB) GB")
+        }
+        return rule.finding(
+            "\(input.imageCase.fileName): " + problems.joined(separator: "; ") + ".", evidence)
+    }
+}
