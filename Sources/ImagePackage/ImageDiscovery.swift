@@ -1,0 +1,160 @@
+import DiskImage
+
+/// One image to judge, wherever it was found, with the IMS metadata that goes with it.
+public struct ImageInput: Sendable {
+    /// Where the image's bytes are.
+    public enum Origin: Sendable {
+        /// A file on disk; related files (extents, backing files) resolve beside it.
+        case file(path: String)
+        /// A member of an archive, kept in memory from the stream.
+        case archiveMember(archive: String, member: ArchiveMember)
+    }
+
+    /// How messages and reports name the image: its path, or `archive:member`.
+    public var displayName: String
+    public var origin: Origin
+    /// The image's IMS metadata, from a sidecar, `--metadata`, or a JSON member of the archive.
+    public var metadata: IMSMetadata?
+    /// Where the metadata came from, for messages.
+    public var metadataFile: String?
+    /// Bytes of every file of the image package (an image's extents included).
+    public var packageBytes: UInt64
+    /// Problems found while finding the image that are not fatal (a hostile member name).
+    public var warnings: [String] = []
+}
+
+/// Options that say where metadata comes from when no sidecar says it.
+public struct DiscoveryOptions: Sendable {
+    /// A metadata file for every image given (one object, a list, or `{"images": [...]}`).
+    public var metadataFile: String?
+    /// Picks the image out of a list by ID.
+    public var imageID: String?
+
+    public init(metadataFile: String? = nil, imageID: String? = nil) {
+        self.metadataFile = metadataFile
+        self.imageID = imageID
+    }
+}
+
+/// Turns command-line arguments (image files, directories, archives) into images to judge,
+/// each paired with its metadata.
+public enum ImageDiscovery {
+    /// Names that are never images in a folder or archive: metadata and bundle files.
+    static func isCompanionFile(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        let ext = FilePaths.pathExtension(lower)
+        return ["json", "yaml", "yml", "txt", "md", "pdf", "docx", "mf", "ovf", "sha256", "sig", "asc"].contains(ext)
+            || lower == "sha256sums" || lower.hasPrefix(".")
+    }
+
+    /// The images an argument names. Throws an `ImageError` when the argument cannot be read at
+    /// all (missing, unreadable, a damaged archive, damaged metadata).
+    public static func discover(_ argument: String, options: DiscoveryOptions) throws -> [ImageInput] {
+        let files = HostFiles.self
+        guard files.exists(argument) else { throw ImageError(file: argument, "no such file or directory") }
+        if files.isDirectory(argument) {
+            return try discoverDirectory(argument, options: options)
+        }
+        let source = try FileByteSource(path: argument)
+        let head = try source.read(at: 0, count: 512)
+        if ArchiveReader.looksLikeArchive(head, filename: argument) {
+            return try discoverArchive(argument, options: options)
+        }
+        return [try fileInput(argument, options: options)]
+    }
+
+    /// An image file with its sidecar (`NAME.json` or `NAME.EXT.json`) or `--metadata`.
+    static func fileInput(_ path: String, options: DiscoveryOptions) throws -> ImageInput {
+        var input = ImageInput(displayName: path, origin: .file(path: path), metadata: nil, metadataFile: nil,
+                               packageBytes: HostFiles.size(path) ?? 0)
+        let candidates = options.metadataFile.map { [$0] } ?? sidecarNames(for: path).filter(HostFiles.exists)
+        if let metadataPath = candidates.first {
+            let bytes = try HostFiles.readSmallFile(metadataPath, limit: ArchiveReader.maxMetadataBytes)
+            let documents = try IMSMetadata.parseDocument(bytes, file: metadataPath)
+            input.metadata = IMSMetadata.pick(from: documents, imageID: options.imageID,
+                                              imageFileName: FilePaths.lastComponent(path))
+            input.metadataFile = metadataPath
+            if input.metadata == nil {
+                input.warnings.append("\(metadataPath) holds no image matching \(options.imageID.map { "ID \($0)" } ?? FilePaths.lastComponent(path))")
+            }
+        }
+        return input
+    }
+
+    /// `disk.qcow2` → `disk.qcow2.json`, `disk.json`.
+    static func sidecarNames(for path: String) -> [String] {
+        var names = [path + ".json"]
+        let name = FilePaths.lastComponent(path)
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            names.append(String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + ".json")
+        }
+        return names
+    }
+
+    /// Every image file directly in `directory`, in name order; VMDK extent files that another
+    /// image's descriptor names are part of that image, not images of their own.
+    static func discoverDirectory(_ directory: String, options: DiscoveryOptions) throws -> [ImageInput] {
+        let names = try HostFiles.list(directory).filter { !isCompanionFile($0) }.sorted()
+        let paths = names.map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 }
+            .filter { !HostFiles.isDirectory($0) }
+        var extentFiles: Set<String> = []
+        var extentBytes: [String: UInt64] = [:]
+        let inspector = ImageInspector()
+        for path in paths where FilePaths.pathExtension(path) == "vmdk" {
+            guard let info = try? inspector.inspectHeader(FileByteSource(path: path), filename: path),
+                  case let .array(extents)? = info.formatSpecific?["data"]?["extents"] else { continue }
+            for extent in extents {
+                guard let name = extent["filename"]?.stringValue else { continue }
+                let full = FilePaths.combine(base: path, FilePaths.lastComponent(name))
+                if full != path {
+                    extentFiles.insert(full)
+                    extentBytes[path, default: 0] += HostFiles.size(full) ?? 0
+                }
+            }
+        }
+        return try paths.filter { !extentFiles.contains($0) }.map { path in
+            var input = try fileInput(path, options: options)
+            input.packageBytes += extentBytes[path] ?? 0
+            return input
+        }
+    }
+
+    /// Every disk image inside an archive, paired with `metadata.json` or `NAME.json` inside it.
+    static func discoverArchive(_ archive: String, options: DiscoveryOptions) throws -> [ImageInput] {
+        let members = try ArchiveReader.members(ofArchiveAt: archive) { name, _ in
+            FilePaths.pathExtension(name) == "json"
+        }
+        var warnings: [String] = []
+        for member in members where member.escapesItsFolder {
+            warnings.append("member \(member.path) points outside the archive's folder; it was not extracted or used")
+        }
+        let usable = members.filter { !$0.escapesItsFolder }
+        let metadataMembers = usable.filter { FilePaths.pathExtension($0.path) == "json" }
+        let shared = metadataMembers.first { FilePaths.lastComponent($0.path).lowercased() == "metadata.json" }
+        var inputs: [ImageInput] = []
+        for member in usable where !isCompanionFile(FilePaths.lastComponent(member.path)) {
+            let name = FilePaths.lastComponent(member.path)
+            var input = ImageInput(displayName: "\(archive):\(member.path)",
+                                   origin: .archiveMember(archive: archive, member: member),
+                                   metadata: nil, metadataFile: nil, packageBytes: member.size, warnings: warnings)
+            let sidecars = Set(sidecarNames(for: member.path))
+            let own = metadataMembers.first { sidecars.contains($0.path) }
+            if let file = options.metadataFile {
+                let bytes = try HostFiles.readSmallFile(file, limit: ArchiveReader.maxMetadataBytes)
+                input.metadata = IMSMetadata.pick(from: try IMSMetadata.parseDocument(bytes, file: file),
+                                                  imageID: options.imageID, imageFileName: name)
+                input.metadataFile = file
+            } else if let chosen = own ?? shared {
+                let label = "\(archive):\(chosen.path)"
+                input.metadata = IMSMetadata.pick(from: try IMSMetadata.parseDocument(chosen.head, file: label),
+                                                  imageID: options.imageID, imageFileName: name)
+                input.metadataFile = label
+            }
+            inputs.append(input)
+        }
+        if inputs.isEmpty {
+            throw ImageError(file: archive, "archive holds no disk image" + (warnings.isEmpty ? "" : " (\(warnings.joined(separator: "; ")))"))
+        }
+        return inputs
+    }
+}
