@@ -3,6 +3,8 @@
 public enum ImageFormats {
     public static let all: [any ImageFormat.Type] = [
         RawFormat.self,
+        QCOW2Format.self,
+        LUKSFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
