@@ -77,7 +77,8 @@ import Testing
 
     @Test(.enabled(if: available, "qemu-img is not installed"),
           arguments: [(40, UInt64(4097), "l1_table_offset"), (40, 1 << 50, "L1 table"), (48, 100, "refcount_table_offset"),
-                      (8, 1 << 40, "backing_file_offset"), (64, 12345, "snapshots_offset")])
+                      (8, 1 << 40, "backing_file_offset"), (64, 12345, "snapshots_offset"),
+                      (24, UInt64.max, "l1_size"), (24, 1 << 62, "l1_size")])
     func outOfRangeOffsetsAreRefusedByName(field: (offset: Int, value: UInt64, name: String)) throws {
         var image = try Self.realImage()
         Self.put64(&image, field.offset, field.value)
@@ -125,6 +126,19 @@ import Testing
     }
 
     @Test(.enabled(if: available, "qemu-img is not installed"))
+    func anUnnamedExternalDataFileIsAWarningAndCannotBeRead() throws {
+        var image = try Self.realImage()
+        image[79] |= 4
+        let info = try Self.inspect(image)
+        #expect(info.warnings.contains { $0.contains("external data file") })
+        #expect(!info.isSelfContained)
+        let error = try #require(throws: ImageError.self) {
+            try ImageInspector().openGuest(MemoryByteSource(image), filename: "hostile.qcow2")
+        }
+        #expect(error.message.contains("does not name it"))
+    }
+
+    @Test(.enabled(if: available, "qemu-img is not installed"))
     func anUnknownCompressionTypeIsRefused() throws {
         var image = try Self.realImage()
         image[104] = 5
@@ -153,6 +167,26 @@ import Testing
         #expect(error.message.contains("L2 entry 1"))
         #expect(error.message.contains("not aligned"))
         #expect(try disk.read(at: 0, count: 16).count == 16)
+    }
+
+    @Test(.enabled(if: available, "qemu-img is not installed"))
+    func contradictorySubclusterBitmapsAreCleanErrors() throws {
+        let image = try Self.realImage("cluster_size=65536,extended_l2=on")
+        let l1 = Int(Self.get64(image, 40))
+        let l2 = Int(Self.get64(image, l1) & QCOW2ClusterMap.offsetMask)
+        #expect(Self.get64(image, l2 + 8) & 0xFFFF_FFFF == 0xFFFF_FFFF)
+        var both = image
+        Self.put64(&both, l2 + 8, 0x0000_0004_FFFF_FFFF)
+        let (_, disk) = try ImageInspector().openGuest(MemoryByteSource(both), filename: "hostile.qcow2")
+        let error = try #require(throws: ImageError.self) { try disk.read(at: 0, count: 65536) }
+        #expect(error.message.contains("L2 entry 0"))
+        #expect(error.message.contains("subcluster 2"))
+        var orphan = image
+        Self.put64(&orphan, l2, 0)
+        Self.put64(&orphan, l2 + 8, 1)
+        let (_, second) = try ImageInspector().openGuest(MemoryByteSource(orphan), filename: "hostile.qcow2")
+        let orphanError = try #require(throws: ImageError.self) { try second.read(at: 0, count: 512) }
+        #expect(orphanError.message.contains("unallocated cluster"))
     }
 
     @Test(.enabled(if: available, "qemu-img is not installed"))

@@ -177,6 +177,34 @@ import Testing
         #expect(error.message.contains("encrypted"))
     }
 
+    /// The committed fixtures of `testdata/images/make-qcow2.sh`, found from this file's path.
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("testdata/images").path
+
+    /// The 1 MiB disk make-qcow2.sh converts: numbered text lines in the first and last 64 KiB.
+    static func fixtureDisk() -> [UInt8] {
+        let lines = (0..<1000).map { String(format: "koopack qcow2 fixture block %04d.....................................\n", $0) }
+        let text = Array(lines.joined().utf8)
+        return Array(text.prefix(65536)) + [UInt8](repeating: 0, count: 983_040 - 65536) + Array(text.prefix(65536))
+    }
+
+    @Test(arguments: ["qcow2-v2-compressed.qcow2", "qcow2-v3-extl2-zstd.qcow2"])
+    func aCommittedFixtureMatchesItsRecordedQemuJSONAndItsDisk(name: String) throws {
+        let path = Self.fixtures + "/" + name
+        let recorded = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: path + ".qemu.json"))) as? [String: Any])
+        var mine = try koopackInfo(path)
+        var theirs = recorded
+        for key in ["filename", "actual-size"] { mine[key] = nil; theirs[key] = nil }
+        let differences = disagreements(mine, theirs)
+        #expect(differences.isEmpty, "\(differences)")
+        let (_, disk) = try ImageInspector().openGuest(path: path)
+        let truth = Self.fixtureDisk()
+        #expect(disk.size == UInt64(truth.count))
+        #expect(try disk.read(at: 0, count: truth.count) == truth)
+        #expect(try disk.read(at: 65_000, count: 1_000) == Array(truth[65_000..<66_000]))
+    }
+
     @Test func probeClaimsVersion2And3ButNotQcowVersion1() {
         func score(_ version: UInt8) -> Int {
             let head: [UInt8] = [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, version] + [UInt8](repeating: 0, count: 100)
