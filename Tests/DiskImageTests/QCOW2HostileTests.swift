@@ -139,6 +139,25 @@ import Testing
     }
 
     @Test(.enabled(if: available, "qemu-img is not installed"))
+    func aLUKSPointerPastTheFileStillReportsEncryption() throws {
+        let directory = try TemporaryDirectory()
+        let file = try LUKSTests.retrying {
+            try QCOW2Tests.create(directory, "luks.qcow2", options: "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=200",
+                                  size: "1M", extra: ["--object", "secret,id=sec0,data=abc"])
+        }
+        var image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let marker: [UInt8] = [0x05, 0x37, 0xBE, 0x77]
+        let ext = try #require((0..<4096).first { Array(image[$0..<($0 + 4)]) == marker })
+        Self.put64(&image, ext + 8, 1 << 45)
+        let info = try Self.inspect(image)
+        #expect(info.encrypted)
+        #expect(info.encryptionFormat == "luks")
+        #expect(info.warnings.contains { $0.contains("LUKS header") && $0.contains("truncated") })
+        Self.put32(&image, ext + 4, 24)
+        #expect(Self.inspectError(image)?.message.contains("not 16") == true)
+    }
+
+    @Test(.enabled(if: available, "qemu-img is not installed"))
     func anUnknownCompressionTypeIsRefused() throws {
         var image = try Self.realImage()
         image[104] = 5

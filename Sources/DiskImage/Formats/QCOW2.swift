@@ -80,7 +80,14 @@ public enum QCOW2Format: ImageFormat {
             warnings.append("crypt_method is 2 (LUKS) but there is no full disk encryption header extension")
             return .object([("format", .string("luks"))])
         }
-        let luks = try LUKS1Header(source, at: pointer.offset)
+        // An unreadable LUKS header must not hide that the image is encrypted: it is a warning.
+        let luks: LUKS1Header
+        do {
+            luks = try LUKS1Header(source, at: pointer.offset)
+        } catch let error as ImageError {
+            warnings.append("the LUKS header the encryption extension points at cannot be read: \(error.message)")
+            return .object([("format", .string("luks"))])
+        }
         warnings += luks.warnings
         var members = luks.qemuMembers
         members.insert(("format", .string("luks")), at: min(4, members.count))
