@@ -205,6 +205,16 @@ import Testing
         #expect(try disk.read(at: 65_000, count: 1_000) == Array(truth[65_000..<66_000]))
     }
 
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
+    func readingTheHeaderTakesAFewSmallReads() throws {
+        let directory = try TemporaryDirectory()
+        let file = try Self.create(directory, "big.qcow2", options: "cluster_size=2M,preallocation=metadata", size: "64G")
+        let counting = CountingByteSource(try FileByteSource(path: file))
+        _ = try ImageInspector().inspectHeader(counting, filename: file)
+        #expect(counting.bytesRead < 16 << 10)
+        #expect(counting.reads < 20)
+    }
+
     @Test func probeClaimsVersion2And3ButNotQcowVersion1() {
         func score(_ version: UInt8) -> Int {
             let head: [UInt8] = [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, version] + [UInt8](repeating: 0, count: 100)
