@@ -10,7 +10,8 @@ import Testing
         let file = directory.file(name)
         var arguments = ["create", "-f", "qcow2"] + extra
         if let options { arguments += ["-o", options] }
-        try QemuImg.run(arguments + [file, size])
+        // Run in the image's directory: qemu-img creates a relative data_file in its working directory.
+        try QemuImg.run(arguments + [file, size], in: directory.path)
         return file
     }
 
@@ -127,6 +128,7 @@ import Testing
         try expectAgreesWithQemu(file)
         let info = try ImageInspector().inspect(path: file)
         #expect(info.externalDataFile == "data.raw")
+        #expect(FileManager.default.fileExists(atPath: directory.file("data.raw")))
         #expect(!info.isSelfContained)
         #expect(info.formatSpecific?["data"]?["data-file-raw"] == .bool(raw == "on"))
     }

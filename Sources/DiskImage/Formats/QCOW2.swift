@@ -46,8 +46,8 @@ public enum QCOW2Format: ImageFormat {
         }
         if header.hasExternalDataFile {
             if let file = extensions.dataFile {
+                // qemu-img's actual-size counts the image file alone, so the inspector's is kept.
                 info.externalDataFile = file
-                info.actualSize = combinedAllocation(context: context, dataFile: file)
             } else {
                 info.externalDataFile = ""
                 warnings.append("incompatible feature bit 2 (external data file) is set but no data file name extension names it")
@@ -61,15 +61,6 @@ public enum QCOW2Format: ImageFormat {
         info.formatSpecific = specificInfo(header, extensions: extensions, encrypt: encrypt)
         info.warnings = warnings + extensions.warnings
         return info
-    }
-
-    /// The image's allocation plus its external data file's, as `qemu-img info` sums them; nil
-    /// when either cannot be measured (an in-memory image).
-    private static func combinedAllocation(context: InspectContext, dataFile: String) -> UInt64? {
-        guard let resolver = context.resolver, let own = resolver.allocatedSize(of: context.filename),
-              let data = resolver.allocatedSize(of: FilePaths.combine(base: context.filename, dataFile)) else { return nil }
-        let (sum, overflow) = own.addingReportingOverflow(data)
-        return overflow ? nil : sum
     }
 
     /// The `encrypt` member for a LUKS-encrypted image: the LUKS header the full disk encryption
