@@ -13,6 +13,8 @@ public enum ImageFormats {
         VDIFormat.self,
         VHDFormat.self,
         VHDXFormat.self,
+        QCOW2Format.self,
+        LUKSFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.
