@@ -238,19 +238,20 @@ extension XFSFileSystem {
         return output
     }
 
-    /// The target of a symlink kept in blocks; v5 blocks start with a 56-byte "XSLM" header.
+    /// The target of a symlink kept in blocks. On v5 filesystems each block starts with a
+    /// 56-byte "XSLM" header; blocks without one (as mkfs.xfs's protofile code writes them) are
+    /// read as plain target bytes.
     func remoteSymlink(_ inode: XFSInodeCore) throws -> [UInt8] {
         let list = try extents(of: inode)
         let blockSize = Int(superblock.blockSize)
-        guard superblock.hasCRC else {
-            return try readMapped(list, at: 0, count: Int(inode.size), inode: inode.number)
-        }
+        let plain = try readMapped(list, at: 0, count: Int(inode.size), inode: inode.number)
+        guard superblock.hasCRC, ByteWindow(plain).matches([0x58, 0x53, 0x4c, 0x4d], at: 0) else { return plain }
         var target: [UInt8] = []
         var block: UInt64 = 0
         while target.count < Int(inode.size) {
             let bytes = try readMapped(list, at: block * UInt64(blockSize), count: blockSize, inode: inode.number)
             let w = ByteWindow(bytes)
-            guard try w.u32be(0) == 0x5853_4c4d else {  // "XSLM"
+            guard w.matches([0x58, 0x53, 0x4c, 0x4d], at: 0) else {  // "XSLM"
                 throw ImageError("XFS symbolic link \(inode.number): block \(block) has no \"XSLM\" header")
             }
             let length = Int(try w.u32be(8))
