@@ -94,6 +94,9 @@ public struct VfatFileSystem: GuestFileSystem {
     public static let maxRead = 64 << 20
     /// Most entries in one directory: the FAT specification's limit of 65,536.
     public static let maxDirectoryEntries = 65_536
+    /// Longest cluster chain walked (and remembered for loop detection): 4 Mi clusters, at least
+    /// 2 GiB of file even with 512-byte clusters, and at most a few tens of MiB of memory.
+    public static let maxChainClusters: UInt64 = 1 << 22
     /// The root directory's synthetic inode number.
     public static let rootNumber: UInt64 = 1
 
@@ -187,16 +190,21 @@ public struct VfatFileSystem: GuestFileSystem {
         boot.dataOffset + UInt64(cluster - 2) * boot.clusterSize
     }
 
-    /// The clusters of the chain starting at `start`, at most `limit` of them. A chain longer
-    /// than the volume's cluster count loops, and is an error.
+    /// The clusters of the chain starting at `start`, at most `limit` of them (callers pass the
+    /// clusters a file's size needs, so the walk and its loop-detection set stay bounded). A chain
+    /// that comes back to a cluster it already passed is an error.
     func clusterChain(_ start: UInt32, limit: UInt64, what: String) throws -> [UInt32] {
         var chain: [UInt32] = []
         var cluster = try checkedCluster(start, what: what)
         var cache: (offset: UInt64, bytes: [UInt8])? = nil
         let endMarker: UInt32 = boot.fatBits == 12 ? 0xff8 : boot.fatBits == 16 ? 0xfff8 : 0x0fff_fff8
+        guard limit <= Self.maxChainClusters else {
+            throw ImageError("\(what): reading \(limit) clusters of one chain is more than koopack's \(Self.maxChainClusters)")
+        }
+        var visited = Set<UInt32>()
         while UInt64(chain.count) < limit {
-            guard chain.count <= Int(boot.clusterCount) else {
-                throw ImageError("\(what): cluster chain is longer than the volume's \(boot.clusterCount) clusters (a loop)")
+            guard visited.insert(cluster).inserted else {
+                throw ImageError("\(what): cluster chain loops back to cluster \(cluster) after \(chain.count) clusters")
             }
             chain.append(cluster)
             let next = try fatEntry(cluster, cache: &cache)
