@@ -35,6 +35,8 @@ public struct LVM2PhysicalVolume: Sendable {
     public static let maxAreas = 8
     /// Most segments in one logical volume.
     public static let maxSegments = 65_536
+    /// `raw_locn` flag: this area's metadata is deliberately not kept up to date.
+    static let rawLocationIgnored: UInt32 = 0x1
     /// The metadata area header's size; a wrapped metadata text continues right after it.
     static let metadataHeaderSize: UInt64 = 512
 
@@ -92,10 +94,17 @@ public struct LVM2PhysicalVolume: Sendable {
                 if list == 0 { dataAreas.append((offset, size)) } else { metadataAreas.append((offset, size)) }
             }
         }
-        guard let area = metadataAreas.first else {
+        guard !metadataAreas.isEmpty else {
             throw ImageError.invalid("LVM2 PV header", at: pv.base, "lists no metadata area")
         }
-        let text = try Self.currentMetadata(source, area: area)
+        // The first area whose metadata is not marked ignored (pvchange --metadataignore).
+        var found: (bytes: [UInt8], offset: UInt64)? = nil
+        for area in metadataAreas where found == nil {
+            found = try Self.currentMetadata(source, area: area)
+        }
+        guard let text = found else {
+            throw ImageError.invalid("LVM2 PV header", at: pv.base, "every metadata area is marked ignored")
+        }
         metadata = try LVMMetadataParser.parse(text.bytes, base: text.offset)
         guard let (vgName, vg) = metadata.sections.first else {
             throw ImageError(offset: text.offset, "LVM metadata text has no volume group section")
@@ -120,13 +129,15 @@ public struct LVM2PhysicalVolume: Sendable {
     }
 
     /// The current metadata text: the first raw location of the metadata area header, which may
-    /// wrap around the end of the circular area to just after the header.
-    private static func currentMetadata(_ source: any ByteSource, area: (UInt64, UInt64)) throws -> (bytes: [UInt8], offset: UInt64) {
+    /// wrap around the end of the circular area to just after the header; nil when the area is
+    /// marked ignored.
+    private static func currentMetadata(_ source: any ByteSource, area: (UInt64, UInt64)) throws -> (bytes: [UInt8], offset: UInt64)? {
         let (start, size) = area
         let header = try source.window(at: start, count: Int(metadataHeaderSize), what: "LVM2 metadata area header")
         guard header.matches(metadataMagic, at: 4) else {
             throw ImageError.invalid("LVM2 metadata area header magic", at: start + 4, "is not \" LVM2 x[5A%r0N*>\"")
         }
+        if try header.u32le(60) & rawLocationIgnored != 0 { return nil }
         let textOffset = try header.u64le(40)
         let textSize = try header.u64le(48)
         guard textSize >= 1, textSize <= UInt64(LVMMetadataParser.maxText) else {

@@ -79,7 +79,7 @@ public struct XFSSuperblock: Sendable, Equatable {
             throw ImageError.invalid("XFS inodes per block", at: 106, "\(inodesPerBlock) (log \(inodesPerBlockLog)) does not match block size \(blockSize) / inode size \(inodeSize)")
         }
         guard Int(agBlockLog) + Int(inodesPerBlockLog) + 32 <= 64 else {
-            throw ImageError.invalid("XFS allocation group size", at: 124, "log \(agBlockLog) makes inode numbers wider than 64 bits")
+            throw ImageError.invalid("XFS allocation group size", at: 124, "log \(agBlockLog) plus inodes-per-block log \(inodesPerBlockLog) is more than the 32 bits of a group inode number")
         }
         let dirBlockLog = try w.u8(192)
         guard Int(blockLog) + Int(dirBlockLog) <= 16 else {

@@ -216,4 +216,10 @@ enum LVMTestImage {
         disk.replaceSubrange((4096 + 48)..<(4096 + 56), with: le64(UInt64.max))
         #expect(message(disk)?.contains("metadata text size at offset 4144") == true)
     }
+
+    @Test func aPhysicalVolumeWhoseOnlyMetadataAreaIsIgnoredIsRefused() {
+        var disk = LVMTestImage.build(text: LVMTestImage.metadata(volumes: []))
+        disk.replaceSubrange((4096 + 60)..<(4096 + 64), with: le32(1))
+        #expect(message(disk)?.contains("every metadata area is marked ignored") == true)
+    }
 }
