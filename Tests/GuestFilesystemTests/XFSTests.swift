@@ -44,6 +44,12 @@ final class XFSFixture: @unchecked Sendable {
             files["/many/" + name] = tiny
             many += "\(name) ---644 0 0 \(tinyPath)\n"
         }
+        // 40 entries: more than fits in the inode, less than one directory block (block form).
+        var block = ""
+        for i in 0..<40 {
+            files["/blockdir/file-\(i)"] = files["/etc/os-release"]
+            block += "file-\(i) ---644 0 0 \(osRelease)\n"
+        }
         let proto = """
             /dummy
             0 0
@@ -63,6 +69,8 @@ final class XFSFixture: @unchecked Sendable {
             short l--777 0 0 etc/os-release
             long l--777 0 0 \(longTarget)
             long2 l--777 0 0 \(longTarget)/2
+            blockdir d--755 0 0
+            \(block)$
             many d--755 0 0
             \(many)$
             $
@@ -144,7 +152,13 @@ final class XFSFixture: @unchecked Sendable {
         let deeper = try #require(try GuestPaths.stat("/etc/nested/deeper", in: fs))
         #expect(deeper.type == .directory && deeper.permissions == 0o700 && deeper.uid == 1000)
         let root = try #require(try GuestPaths.list("/", in: fs))
-        #expect(Set(root.map(\.name)) == ["etc", "big", "sparse", "short", "long", "long2", "many"])
+        #expect(Set(root.map(\.name)) == ["etc", "big", "sparse", "short", "long", "long2", "many", "blockdir"])
+        let blockdir = try #require(try GuestPaths.list("/blockdir", in: fs))
+        #expect(Set(blockdir.map(\.name)) == Set((0..<40).map { "file-\($0)" }))
+        #expect(blockdir.allSatisfy { $0.type == .regular })
+        // One directory block: the single-block (XD2B/XDB3) form.
+        #expect(try fixture.xfsDB(path: "/blockdir", "p core.size").contains("= \(fixture.blockSize)"))
+        #expect(try fixture.xfsDB(path: "/blockdir", "p core.format").contains("extents"))
         let many = try #require(try GuestPaths.list("/many", in: fs))
         #expect(many.map(\.name).sorted() == fixture.manyNames)
         // Odd-offset reads across the hole and block boundaries of /big.
