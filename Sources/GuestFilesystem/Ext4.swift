@@ -2,7 +2,7 @@ import DiskImage
 
 /// The facts of an ext2/ext3/ext4 superblock (1024 bytes at byte 1024 of the filesystem) that
 /// koopack needs to find inodes and blocks, and that it reports (label, UUID, features).
-public struct Ext4Superblock: Sendable, Equatable {
+public struct Ext4Superblock: Sendable {
     /// Where the superblock starts inside the filesystem.
     public static let offset: UInt64 = 1024
     /// The bytes of the superblock koopack reads.
@@ -15,18 +15,29 @@ public struct Ext4Superblock: Sendable, Equatable {
     /// Largest `s_log_block_size` accepted (1024 << 6 = 64 KiB).
     public static let maxLogBlockSize: UInt32 = 6
 
+    /// `s_inodes_count`: inodes are numbered 1 to this.
     public var inodesCount: UInt32
+    /// `s_blocks_count` (lo, and hi with the 64bit feature).
     public var blocksCount: UInt64
+    /// `s_first_data_block`: 1 with 1 KiB blocks (the superblock's block), else 0.
     public var firstDataBlock: UInt32
+    /// 1024 << `s_log_block_size`, at most 64 KiB.
     public var blockSize: UInt64
+    /// `s_blocks_per_group`.
     public var blocksPerGroup: UInt32
+    /// `s_inodes_per_group`.
     public var inodesPerGroup: UInt32
+    /// `s_rev_level`: 0 for the original fixed layout (128-byte inodes, no features).
     public var revision: UInt32
+    /// `s_inode_size` (128 for revision 0): the stride of the inode tables.
     public var inodeSize: UInt32
     /// The size of one group descriptor: `s_desc_size` with the 64bit feature, else 32.
     public var descriptorSize: UInt32
+    /// `s_feature_compat`: features a reader may ignore.
     public var featureCompat: UInt32
+    /// `s_feature_incompat`: features that change the layout a reader must understand.
     public var featureIncompat: UInt32
+    /// `s_feature_ro_compat`: features a read-only reader may ignore.
     public var featureRoCompat: UInt32
     /// `s_first_meta_bg`: the first descriptor block laid out the meta_bg way.
     public var firstMetaBlockGroup: UInt32
@@ -38,13 +49,6 @@ public struct Ext4Superblock: Sendable, Equatable {
     public var uuid: String
     /// The number of block groups.
     public var groupCount: UInt64
-
-    public static func == (a: Ext4Superblock, b: Ext4Superblock) -> Bool {
-        a.uuid == b.uuid && a.label == b.label && a.blocksCount == b.blocksCount && a.inodesCount == b.inodesCount
-            && a.blockSize == b.blockSize && a.featureCompat == b.featureCompat
-            && a.featureIncompat == b.featureIncompat && a.featureRoCompat == b.featureRoCompat
-            && a.backupGroups == b.backupGroups
-    }
 
     // feature_compat
     public static let compatHasJournal: UInt32 = 0x4
@@ -186,7 +190,11 @@ public struct Ext4Superblock: Sendable, Equatable {
         if group & 1 == 0 { return false }
         for base: UInt64 in [3, 5, 7] {
             var power = base
-            while power < group { power *= base }
+            while power < group {
+                let (next, overflow) = power.multipliedReportingOverflow(by: base)
+                if overflow { break }
+                power = next
+            }
             if power == group { return true }
         }
         return false

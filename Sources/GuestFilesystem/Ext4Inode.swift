@@ -204,7 +204,11 @@ extension Ext4FileSystem {
                 let lo = max(logical, first)
                 let hi = min(logical + length, end)
                 guard lo < hi else { continue }
-                guard start > 0, start + length <= superblock.blocksCount else {
+                guard start > 0 else {
+                    throw ImageError.invalid("ext4 inode \(inode) extent", at: node.base + UInt64(e),
+                                             "starts at block 0, which holds the superblock, not file data")
+                }
+                guard start + length <= superblock.blocksCount else {
                     throw ImageError.invalid("ext4 inode \(inode) extent", at: node.base + UInt64(e),
                                              "blocks \(start) to \(start + length) lie past the end of the filesystem (\(superblock.blocksCount) blocks)")
                 }
