@@ -72,6 +72,13 @@ struct Ext4SampleTree {
     var symlinks: [String: (target: String, resolves: String?)] = [:]
     /// Guest path → permission bits set on the host.
     var permissions: [String: UInt16] = [:]
+    /// A sparse file larger than `GuestPaths.maxWholeFile` (read in pieces): its size and its
+    /// data pieces. Its tail needs triple indirect blocks with 1 KiB blocks.
+    static let farSparsePath = "/var/far-sparse"
+    static let farSparsePieces: [(offset: Int, bytes: [UInt8])] = [
+        (0, ext4Pattern(1000, seed: 21)), ((65 << 20) + 123, ext4Pattern(2000, seed: 22)),
+    ]
+    static let farSparseSize = (65 << 20) + 123 + 2000
 
     static let deepPath = "/deep/" + (0..<30).map { String(format: "d%02d", $0) }.joined(separator: "/")
     static let manyEntries = 5000
@@ -132,6 +139,15 @@ struct Ext4SampleTree {
         try handle.close()
         tree.files["/var/sparse.img"] = sparse
         tree.directories["/var", default: []].insert("sparse.img")
+
+        _ = fm.createFile(atPath: host(farSparsePath), contents: nil)
+        let farHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: host(farSparsePath)))
+        for (offset, bytes) in farSparsePieces {
+            try farHandle.seek(toOffset: UInt64(offset))
+            try farHandle.write(contentsOf: Data(bytes))
+        }
+        try farHandle.close()
+        tree.directories["/var", default: []].insert("far-sparse")
 
         // Many small extents (data every 256 KiB) so the extent tree needs an index level.
         _ = fm.createFile(atPath: host("/var/fragmented"), contents: nil)
@@ -275,6 +291,18 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
                 #expect(try fs.read(number, at: UInt64(offset), count: count) == expected, "\(path) @\(offset)+\(count)")
             }
         }
+        // Past GuestPaths.maxWholeFile: read whole it is refused, in pieces it reads.
+        let far = try #require(try GuestPaths.lookup(Ext4SampleTree.farSparsePath, in: fs))
+        #expect(try fs.inode(far).size == UInt64(Ext4SampleTree.farSparseSize))
+        #expect(throws: ImageError.self) { try GuestPaths.readFile(Ext4SampleTree.farSparsePath, in: fs) }
+        for (offset, bytes) in Ext4SampleTree.farSparsePieces {
+            let padded = bytes + [UInt8](repeating: 0, count: 50)
+            let expected = Array(padded.prefix(Ext4SampleTree.farSparseSize - offset))
+            #expect(try fs.read(far, at: UInt64(offset), count: bytes.count + 50) == expected)
+            #expect(try fs.read(far, at: UInt64(offset) - (offset > 0 ? 10 : 0), count: 10) ==
+                    (offset > 0 ? [UInt8](repeating: 0, count: 10) : Array(bytes.prefix(10))))
+        }
+        #expect(try fs.read(far, at: 40 << 20, count: 3000) == [UInt8](repeating: 0, count: 3000))
     }
 
     @Test(.enabled(if: Ext4Tools.available, "e2fsprogs is not installed"))
@@ -289,6 +317,8 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
         #expect(hostname.has(Ext4Inode.inlineDataFlag))
         let osRelease = try fs.rawInode(try #require(try GuestPaths.lookup("/etc/os-release", in: fs)))
         #expect(osRelease.has(Ext4Inode.inlineDataFlag) && osRelease.size > 60, "inline data continued in system.data")
+        let ssh = try fs.rawInode(try #require(try GuestPaths.lookup("/root/.ssh", in: fs)))
+        #expect(ssh.has(Ext4Inode.inlineDataFlag), "a small directory is inline")
         let many = try fs.rawInode(try #require(try GuestPaths.lookup("/many", in: fs)))
         #expect(many.flags & 0x1000 != 0, "/many is an htree directory")
         let fragmented = try fs.rawInode(try #require(try GuestPaths.lookup("/var/fragmented", in: fs)))
