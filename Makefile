@@ -12,7 +12,7 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 
 # System packages koopack builds against or tests with (Debian names).
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
-                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs
+                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools
 
 .PHONY: deps build demo test bench man install clean
 

@@ -10,7 +10,7 @@ public enum PartitionTable: String, Sendable, CaseIterable {
 
 /// The boot paths the guest disk offers: a BIOS boot sector or BIOS boot partition, an EFI
 /// system partition, both, or neither.
-public enum BootMode: String, Sendable, CaseIterable {
+public enum GuestBoot: String, Sendable, CaseIterable {
     case bios
     case uefi
     case biosAndUEFI = "bios+uefi"
@@ -25,11 +25,11 @@ public enum BootMode: String, Sendable, CaseIterable {
 /// What the guest reader learned about the disk's contents, as plain values.
 public struct GuestFacts: Sendable, Equatable {
     public var partitionTable: PartitionTable
-    public var boot: BootMode
+    public var boot: GuestBoot
     /// Whether a filesystem was found (in a partition, or on the whole disk).
     public var hasFilesystem: Bool
 
-    public init(partitionTable: PartitionTable, boot: BootMode, hasFilesystem: Bool) {
+    public init(partitionTable: PartitionTable, boot: GuestBoot, hasFilesystem: Bool) {
         self.partitionTable = partitionTable
         self.boot = boot
         self.hasFilesystem = hasFilesystem

@@ -144,13 +144,17 @@ struct QCOW2ClusterMap: Sendable {
         }
     }
 
-    /// Inflates a raw deflate cluster, refusing a stream that produces more than a cluster. The
-    /// stream is first inflated into one byte more than a cluster: only a stream that overruns
-    /// the cluster fills that; any other outcome is decided by inflating into exactly a cluster.
+    /// Inflates a raw deflate cluster in one pass, refusing a stream that produces more than a
+    /// cluster: the stream is inflated into one byte more than a cluster, so an overrun fills
+    /// that byte; a stream that ends with the cluster exactly full is what qemu writes.
     static func inflateCluster(_ compressed: [UInt8], expected: Int) throws -> [UInt8] {
-        if (try? Decompression.inflate(compressed[...], expected: expected + 1, wrapping: .raw)) != nil {
+        let (bytes, produced) = try Decompression.inflateCounting(compressed[...], capacity: expected + 1)
+        guard produced <= expected else {
             throw ImageError("compressed data inflates past the \(expected)-byte cluster")
         }
-        return try Decompression.inflate(compressed[...], expected: expected, wrapping: .raw)
+        guard produced == expected else {
+            throw ImageError("compressed data inflates to \(produced) bytes, expected \(expected)")
+        }
+        return Array(bytes.prefix(expected))
     }
 }

@@ -60,6 +60,35 @@ public enum Decompression {
         return output
     }
 
+    /// Inflates raw deflate `input` into a buffer of `capacity` bytes and says how many it
+    /// produced; a stream that wants more room stops at `capacity`. For callers that must tell a
+    /// stream that fills its block exactly from one that overruns it, in one pass.
+    public static func inflateCounting(_ input: ArraySlice<UInt8>, capacity: Int) throws -> (bytes: [UInt8], produced: Int) {
+        guard capacity > 0, capacity <= maxOutput + 1 else {
+            throw ImageError("compressed block claims \(capacity) bytes, more than the \(maxOutput)-byte limit")
+        }
+        var output = [UInt8](repeating: 0, count: capacity)
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ImageError("zlib could not be initialised")
+        }
+        defer { inflateEnd(&stream) }
+        var input = Array(input)
+        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.next_in = inBuffer.baseAddress
+                stream.avail_in = UInt32(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = UInt32(outBuffer.count)
+                return CZlib.inflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END || status == Z_BUF_ERROR else {
+            throw ImageError("compressed block is not valid deflate data (zlib status \(status))")
+        }
+        return (output, capacity - Int(stream.avail_out))
+    }
+
     /// Decompresses a zstd frame (qcow2 `compression-type zstd`) into exactly `expected` bytes.
     public static func zstd(_ input: ArraySlice<UInt8>, expected: Int) throws -> [UInt8] {
         guard expected > 0, expected <= maxOutput else {
