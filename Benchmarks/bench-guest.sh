@@ -11,10 +11,8 @@ printf 'label: gpt\nstart=2048, size=204800, type=C12A7328-F81F-11D2-BA4B-00A0C9
 truncate -s 100M "$WORK/esp.img" && mkfs.vfat -n ESP "$WORK/esp.img" >/dev/null
 dd if="$WORK/esp.img" of="$raw" bs=1M seek=1 conv=notrunc,sparse status=none
 root_bytes=$(( 40 * 1024 * 1024 * 1024 - 206848 * 512 - 34 * 512 ))
-truncate -s "$root_bytes" "$WORK/root.img"
-mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 -L root "$WORK/root.img"
-dd if="$WORK/root.img" of="$raw" bs=1M seek=101 conv=notrunc,sparse status=none
-rm -f "$WORK/esp.img" "$WORK/root.img"
+mkfs.ext4 -q -F -E offset=$((206848 * 512)),lazy_itable_init=1,lazy_journal_init=1 -L root "$raw" "$((root_bytes / 1024))k"
+rm -f "$WORK/esp.img"
 "$QEMU_IMG" convert -c -O qcow2 "$raw" "$WORK/system.qcow2"
 rm -f "$raw"
 RUNS=100

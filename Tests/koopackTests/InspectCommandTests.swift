@@ -58,4 +58,69 @@ import Testing
         #expect(run.status == 2)
         #expect(!run.stderr.isEmpty)
     }
+    @Test(.enabled(if: Qemu.available, "qemu-img is not installed"))
+    func aBackingFileIsShownAsWrittenAndResolved() throws {
+        let scratch = try Scratch()
+        try Qemu.img(["create", "-f", "qcow2", scratch.file("base.qcow2"), "16M"])
+        try Qemu.img(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", scratch.file("top.qcow2")])
+        let run = try KoopackBinary.run(["inspect", "--format", "json", scratch.file("top.qcow2")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try parseReports(run.stdout).first)
+        #expect(report["backing-filename"] as? String == "base.qcow2")
+        #expect(report["full-backing-filename"] as? String == scratch.file("base.qcow2"))
+        #expect(report["backing-filename-format"] as? String == "qcow2")
+    }
+
+    @Test(.enabled(if: Qemu.available, "qemu-img is not installed"))
+    func aBackingLoopIsAnErrorNotAHang() throws {
+        let scratch = try Scratch()
+        // a → b → a: made by creating both, then rebasing a onto b without checks.
+        try Qemu.img(["create", "-f", "qcow2", scratch.file("a.qcow2"), "16M"])
+        try Qemu.img(["create", "-f", "qcow2", "-b", "a.qcow2", "-F", "qcow2", scratch.file("b.qcow2")])
+        try Qemu.img(["rebase", "-u", "-b", "b.qcow2", "-F", "qcow2", scratch.file("a.qcow2")])
+        let run = try KoopackBinary.run(["inspect", scratch.file("a.qcow2")])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("backing loop"))
+        #expect(run.stderr.contains("a.qcow2"))
+    }
+}
+
+@Suite struct InspectGuestTests {
+    @Test(.enabled(if: Qemu.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sfdisk"), "needs qemu-img and sfdisk"))
+    func theGuestViewIsInTheJSONAndNoGuestLeavesItOut() throws {
+        let scratch = try Scratch()
+        let raw = scratch.file("disk.raw")
+        FileManager.default.createFile(atPath: raw, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))
+        try handle.truncate(atOffset: 32 << 20)
+        try handle.close()
+        let sfdisk = Process()
+        sfdisk.executableURL = URL(fileURLWithPath: "/usr/sbin/sfdisk")
+        sfdisk.arguments = ["-q", raw]
+        let input = Pipe()
+        sfdisk.standardInput = input
+        sfdisk.standardOutput = FileHandle.nullDevice
+        try sfdisk.run()
+        input.fileHandleForWriting.write(Data("label: dos\nstart=2048, size=20480, type=83, bootable\nstart=22528, type=82\n".utf8))
+        try input.fileHandleForWriting.close()
+        sfdisk.waitUntilExit()
+        try Qemu.img(["convert", "-O", "qcow2", raw, scratch.file("disk.qcow2")])
+
+        let run = try KoopackBinary.run(["inspect", "--format", "json", scratch.file("disk.qcow2")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try parseReports(run.stdout).first)
+        let guest = try #require(report["guest"] as? [String: Any])
+        #expect(guest["partition-table"] as? String == "mbr")
+        #expect(guest["boot"] as? String == "bios")
+        let partitions = try #require(guest["partitions"] as? [[String: Any]])
+        #expect(partitions.map { ($0["start"] as? NSNumber)?.intValue } == [2048 * 512, 22528 * 512])
+        #expect(partitions.map { $0["type"] as? String } == ["0x83", "0x82"])
+        #expect(partitions.first?["bootable"] as? Bool == true)
+
+        let text = try KoopackBinary.run(["inspect", scratch.file("disk.qcow2")])
+        #expect(text.stdout.contains("mbr partition table, boot bios"))
+
+        let skipped = try KoopackBinary.run(["inspect", "--format", "json", "--no-guest", scratch.file("disk.qcow2")])
+        #expect(try parseReports(skipped.stdout).first?["guest"] == nil)
+    }
 }

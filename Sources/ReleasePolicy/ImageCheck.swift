@@ -1,0 +1,94 @@
+import DiskImage
+import ImagePackage
+
+/// Facts about the release that no image's metadata carries, given on the command line or by a
+/// release file: where the image lives, who the seller is, what is already released.
+public struct CheckContext: Sendable {
+    public var regionOverride: String?
+    public var releaseFileRegions: [String]
+    public var sellerOwner: String?
+    public var releasedIDs: Set<String>
+    public var profile: PolicyProfile
+    /// Whether to read the guest's disk (partitions, boot mode) for KG102 and KG115.
+    public var readGuest: Bool
+
+    public init(regionOverride: String? = nil, releaseFileRegions: [String] = [], sellerOwner: String? = nil,
+                releasedIDs: Set<String> = [], profile: PolicyProfile = .kooGallery, readGuest: Bool = true) {
+        self.regionOverride = regionOverride
+        self.releaseFileRegions = releaseFileRegions
+        self.sellerOwner = sellerOwner
+        self.releasedIDs = releasedIDs
+        self.profile = profile
+        self.readGuest = readGuest
+    }
+}
+
+/// One image judged: what was read of it, how it was classified, what the rules found.
+public struct ImageCheckResult: Sendable {
+    public var input: ImageInput
+    public var info: ImageInfo
+    public var imageCase: ImageCase
+    public var classification: Classification
+    public var findings: [Finding]
+
+    /// The verdict, warnings counting as failures when `strict`.
+    public func verdict(strict: Bool) -> Verdict { Verdict(findings: findings, strict: strict) }
+}
+
+/// Reads an image found by `ImageDiscovery` and judges it against the release rules.
+public enum ImageCheck {
+    /// Inspects `input` (header, backing chain, guest view) and evaluates every KG1xx rule.
+    /// `dataDiskCount` is how many data disks travel in the same package. Throws an
+    /// `ImageError` naming the image when its header cannot be read at all.
+    public static func run(_ input: ImageInput, dataDiskCount: Int, context: CheckContext) throws -> ImageCheckResult {
+        let info = try inspect(input, readGuest: context.readGuest)
+        let imageCase = ImageCase(
+            fileName: input.displayName, info: info, guest: info.guest.map(guestFacts),
+            metadata: input.metadata, packageBytes: input.packageBytes, dataDiskCount: dataDiskCount,
+            regionOverride: context.regionOverride, releaseFileRegions: context.releaseFileRegions,
+            sellerOwner: context.sellerOwner, releasedIDs: context.releasedIDs)
+        return ImageCheckResult(input: input, info: info, imageCase: imageCase,
+                                classification: Classification(imageCase),
+                                findings: evaluate(imageCase, profile: context.profile))
+    }
+
+    /// The header facts and, when asked, the guest view of `input`, from a file or an archive
+    /// member. An archive member's related files (backing, extents) cannot be opened: the
+    /// header still names them, which is what the self-containment rule needs.
+    static func inspect(_ input: ImageInput, readGuest: Bool) throws -> ImageInfo {
+        switch input.origin {
+        case let .file(path):
+            return try ImageInspector().inspect(path: path, guest: readGuest)
+        case let .archiveMember(_, member):
+            let inspector = ImageInspector(resolver: NoRelatedFiles())
+            var info = try inspector.inspectHeader(member.source, filename: input.displayName)
+            info.actualSize = member.size
+            info.warnings += input.warnings
+            guard readGuest else { return info }
+            do {
+                let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
+                info.guest = try GuestView.read(from: disk)
+            } catch let error as ImageError {
+                info.warnings.append("guest disk not read inside the archive: \(error.message)")
+            }
+            return info
+        }
+    }
+
+    /// The plain facts of a guest view that the rules look at.
+    static func guestFacts(_ view: GuestView) -> GuestFacts {
+        let table = PartitionTable(rawValue: view.partitionTable) ?? .none
+        let boot = GuestBoot(rawValue: view.boot) ?? .none
+        let hasFilesystem = view.wholeDiskFilesystem != nil || view.partitions.contains { $0.filesystem != nil }
+        return GuestFacts(partitionTable: table, boot: boot, hasFilesystem: hasFilesystem)
+    }
+}
+
+/// What an archive member sees: no files beside it.
+struct NoRelatedFiles: FileResolver {
+    func open(_ path: String) throws -> any ByteSource {
+        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
+    }
+    func allocatedSize(of path: String) -> UInt64? { nil }
+    func canonicalPath(_ path: String) -> String? { nil }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import DiskImage
+import ImagePackage
+import ReleasePolicy
+
+/// `koopack check`: may each image be released on KooGallery?
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Judge each image against KooGallery's release rules (KG101-KG121).",
+        discussion: """
+            An argument may be a disk image (with an optional sidecar NAME.json or NAME.EXT.json \
+            holding its IMS metadata: one image object, a list, or an IMS list response \
+            {"images": [...]}), a folder of images with their sidecars, or an archive (tar, \
+            tar.gz, tar.zst, zip, OVA) whose images are read from the stream without extracting, \
+            with metadata.json or NAME.json inside it as their metadata.
+
+            Each image is classified (kind and provenance), then judged by every rule. Findings \
+            are listed most severe first, each with its rule ID, evidence and remedy, and a \
+            verdict: eligible, eligible with warnings, or not eligible.
+
+            Exit status: 0 when every image is eligible, 1 when any is not (or has warnings, with \
+            --strict), 2 when an input could not be read.
+            """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif
+    }
+
+    @Option(name: .long, help: "Output format: text, json or sarif (SARIF 2.1.0, for code scanning).")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("IMS metadata for the images, instead of their sidecars.", valueName: "file"))
+    var metadata: String?
+
+    @Option(name: .customLong("image-id"), help: ArgumentHelp("Pick the image with this ID from a metadata list.", valueName: "id"))
+    var imageID: String?
+
+    @Option(name: .long, help: ArgumentHelp("The region the images live in (console name or region ID), when the metadata does not say.", valueName: "region"))
+    var region: String?
+
+    @Option(name: .long, help: ArgumentHelp("The seller's project ID: images owned by another project are shared.", valueName: "project-id"))
+    var owner: String?
+
+    @Option(name: .customLong("released-list"), help: ArgumentHelp("A file of image or product IDs already released, one per line.", valueName: "file"))
+    var releasedList: String?
+
+    @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
+    var policy: String?
+
+    @Flag(name: .long, help: "Fail on warnings too.")
+    var strict = false
+
+    @Flag(name: .long, help: "Do not read the guest's disk (partition table, boot mode).")
+    var noGuest = false
+
+    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
+    var images: [String]
+
+    func run() async throws {
+        var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest)
+        do {
+            if let policy { context.profile = try PolicyProfile.load(yaml: try TextFiles.read(policy), file: policy) }
+            if let releasedList { context.releasedIDs = try TextFiles.idList(releasedList) }
+        } catch {
+            Terminal.diagnose("\(error)")
+            throw ExitCode(2)
+        }
+        let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
+        let outcomes = await CheckRun.run(arguments: images, options: options, context: context)
+        var unreadable = false
+        var results: [ImageCheckResult] = []
+        for outcome in outcomes {
+            switch outcome {
+            case let .success(result): results.append(result)
+            case let .failure(error):
+                unreadable = true
+                Terminal.diagnose(error.description)
+            }
+        }
+        switch format {
+        case .text: Terminal.write(CheckText.render(results, strict: strict))
+        case .json: Terminal.write(CheckJSON.render(results, strict: strict).serialized(indent: 2) + "\n")
+        case .sarif:
+            let log = sarifLog(results: results.map { ($0.input.displayName, $0.findings) },
+                               toolVersion: Koopack.configuration.version,
+                               informationURI: "https://github.com/koopack/koopack")
+            Terminal.write(log.serialized(indent: 2) + "\n")
+        }
+        if unreadable { throw ExitCode(2) }
+        if results.contains(where: { !$0.verdict(strict: strict).isEligible }) { throw ExitCode(1) }
+    }
+}
+
+/// Finds and judges the images of every argument, in parallel, keeping argument order.
+enum CheckRun {
+    static func run(arguments: [String], options: DiscoveryOptions,
+                    context: CheckContext) async -> [Result<ImageCheckResult, ImageError>] {
+        var jobs: [(input: ImageInput, dataDisks: Int)] = []
+        var outcomes: [Result<ImageCheckResult, ImageError>?] = []
+        var slots: [Int] = []
+        for argument in arguments {
+            do {
+                let inputs = try ImageDiscovery.discover(argument, options: options)
+                for input in inputs {
+                    slots.append(outcomes.count)
+                    outcomes.append(nil)
+                    jobs.append((input, dataDiskCount(of: input, among: inputs, argument: argument)))
+                }
+            } catch let error as ImageError {
+                outcomes.append(.failure(error.attributed(to: argument)))
+            } catch {
+                outcomes.append(.failure(ImageError(file: argument, "\(error)")))
+            }
+        }
+        let checked: [Result<ImageCheckResult, ImageError>] = await parallelMap(jobs) { job in
+            do { return .success(try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: context)) }
+            catch let error as ImageError { return .failure(error.attributed(to: job.input.displayName)) }
+            catch { return .failure(ImageError(file: job.input.displayName, "\(error)")) }
+        }
+        for (slot, result) in zip(slots, checked) { outcomes[slot] = result }
+        return outcomes.compactMap { $0 }
+    }
+
+    /// Data disks that travel with an image in one package: images of the same folder or archive
+    /// whose metadata says `DataImage`, and, in an OVA, every disk after the first (the OVF
+    /// convention puts the system disk first).
+    static func dataDiskCount(of input: ImageInput, among inputs: [ImageInput], argument: String) -> Int {
+        guard inputs.count > 1, input.metadata?.virtualEnvType != "DataImage" else { return 0 }
+        let marked = inputs.filter { $0.metadata?.virtualEnvType == "DataImage" }.count
+        if FilePaths.pathExtension(argument) == "ova" {
+            let isFirst = inputs.first?.displayName == input.displayName
+            return isFirst ? max(marked, inputs.count - 1) : marked
+        }
+        return marked
+    }
+}

@@ -1,0 +1,108 @@
+import DiskImage
+import ReleasePolicy
+
+/// `koopack check` in text: per image, the verdict line, then the findings most severe first.
+enum CheckText {
+    static func render(_ results: [ImageCheckResult], strict: Bool) -> String {
+        var out = ""
+        for result in results {
+            let verdict = result.verdict(strict: strict)
+            let verdictText: String
+            switch verdict {
+            case .eligible: verdictText = Terminal.green("eligible")
+            case .eligibleWithWarnings: verdictText = Terminal.yellow("eligible with warnings")
+            case .notEligible: verdictText = Terminal.red("not eligible")
+            }
+            out += "\(Terminal.bold(result.input.displayName)): \(verdictText)\n"
+            let c = result.classification
+            var facts = ["\(result.info.format)", Sizes.binary(result.info.virtualSize),
+                         CheckJSON.kebab(c.kind.rawValue), CheckJSON.kebab(c.provenance.rawValue)]
+            if let region = c.regionID { facts.append(region) }
+            if let guest = result.info.guest { facts.append("\(guest.partitionTable), boot \(guest.boot)") }
+            if let file = result.input.metadataFile { facts.append("metadata \(file)") }
+            out += "  " + facts.joined(separator: " · ") + "\n"
+            for finding in result.findings {
+                let label: String
+                switch finding.severity {
+                case .error: label = Terminal.red("error  ")
+                case .warning: label = Terminal.yellow("warning")
+                case .note: label = "note   "
+                }
+                out += "  \(label) \(finding.ruleID) \(finding.ruleName): \(finding.message)\n"
+                if !finding.evidence.isEmpty {
+                    out += "          evidence: " + finding.evidence.map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + "\n"
+                }
+                if let remedy = finding.remedy { out += "          remedy: \(remedy)\n" }
+            }
+        }
+        if results.count > 1 {
+            let eligible = results.filter { $0.verdict(strict: strict).isEligible }.count
+            out += "\(results.count) images: \(eligible) eligible, \(results.count - eligible) not eligible\n"
+        }
+        return out
+    }
+}
+
+/// `koopack check --format json`: one object per image with the verdict, the classification,
+/// the findings and the inspect facts.
+enum CheckJSON {
+    static func render(_ results: [ImageCheckResult], strict: Bool) -> JSONValue {
+        .array(results.map { result in
+            var members: [(String, JSONValue)] = [
+                ("image", .string(result.input.displayName)),
+                ("verdict", .string(verdictName(result.verdict(strict: strict)))),
+                ("classification", classification(result.classification)),
+                ("findings", .array(result.findings.map(finding))),
+            ]
+            if let file = result.input.metadataFile { members.append(("metadata-file", .string(file))) }
+            members.append(("package-bytes", .uint(result.input.packageBytes)))
+            members.append(("inspect", result.info.json))
+            return .object(members)
+        })
+    }
+
+    static func verdictName(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .eligible: return "eligible"
+        case .eligibleWithWarnings: return "eligible with warnings"
+        case .notEligible: return "not eligible"
+        }
+    }
+
+    static func classification(_ c: Classification) -> JSONValue {
+        .object([
+            ("kind", .string(kebab(c.kind.rawValue))),
+            ("provenance", .string(kebab(c.provenance.rawValue))),
+            ("encrypted", .bool(c.encrypted)),
+            ("region", c.regionID.map { .string($0) } ?? .null),
+        ])
+    }
+
+    static func finding(_ f: Finding) -> JSONValue {
+        .object([
+            ("rule", .string(f.ruleID)),
+            ("name", .string(f.ruleName)),
+            ("severity", .string(f.severity.description)),
+            ("message", .string(f.message)),
+            ("evidence", .object(f.evidence.map { ($0.0, .string($0.1)) })),
+            ("remedy", f.remedy.map { .string($0) } ?? .null),
+        ])
+    }
+
+    /// `systemDisk` → `system-disk`, `fullECS` → `full-ecs`.
+    static func kebab(_ name: String) -> String {
+        var out = ""
+        let characters = Array(name)
+        for (i, ch) in characters.enumerated() {
+            if ch.isUppercase {
+                let previousLower = i > 0 && characters[i - 1].isLowercase
+                let nextLower = i + 1 < characters.count && characters[i + 1].isLowercase && i > 0 && characters[i - 1].isUppercase
+                if previousLower || nextLower { out.append("-") }
+                out.append(Character(ch.lowercased()))
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}
