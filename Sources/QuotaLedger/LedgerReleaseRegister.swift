@@ -3,11 +3,13 @@ import GRDB
 /// One image koopack bundled for release: the register `koopack check` consults (KG105) to
 /// know that an image, or a product, was already released.
 public struct ReleaseRecord: Sendable, Equatable {
+    /// The IMS image ID.
     public var imageID: String
     /// The KooGallery product ID, when known.
     public var productID: String?
     /// The region ID the image lives in, when known.
     public var region: String?
+    /// The bundle that released it.
     public var bundleID: String
     /// The upload day of the release.
     public var day: UploadDay

@@ -10,9 +10,13 @@ public enum ReservationState: String, Sendable, CaseIterable {
 
 /// One file of one bundle booked (or uploaded) on one day.
 public struct ReservationEntry: Sendable, Equatable {
+    /// The bundle that booked the file.
     public var bundleID: String
+    /// The day it is booked on (or was uploaded on).
     public var day: UploadDay
+    /// The file: name, size, digest and role.
     public var file: UploadFile
+    /// Booked or uploaded.
     public var state: ReservationState
     /// When it was booked (epoch seconds).
     public var createdAt: Int64
@@ -24,6 +28,7 @@ public struct ReservationEntry: Sendable, Equatable {
 public struct ReservationResult: Sendable, Equatable {
     /// One day of the booking.
     public struct Day: Sendable, Equatable {
+        /// The day booked.
         public var day: UploadDay
         /// Rows written (every planned file, duplicates included).
         public var files: Int
@@ -32,6 +37,7 @@ public struct ReservationResult: Sendable, Equatable {
         /// What it holds now.
         public var after: DayUsage
     }
+    /// The bundle booked.
     public var bundleID: String
     /// When the booking was made (epoch seconds).
     public var reservedAt: Int64
@@ -43,6 +49,7 @@ public struct ReservationResult: Sendable, Equatable {
 
 /// One day as the ledger sees it: its distinct usage and every row behind it.
 public struct DayStatus: Sendable, Equatable {
+    /// The day described.
     public var day: UploadDay
     /// Distinct files and bytes, reserved and uploaded together.
     public var usage: DayUsage

@@ -73,8 +73,9 @@ public enum UploadPlanner {
 /// Files sharing one SHA-256: they are one upload as far as the quota is concerned.
 struct IdenticalFiles {
     var sha256: String
-    /// The largest size given for the digest (they should all agree; the largest is the safe
-    /// reading when they do not).
+    /// The largest size given for the digest. Files with one digest have one size; should a
+    /// caller give two, the largest decides where the group fits (the safe reading), and the
+    /// whole group is left out if that size passes a day's quota.
     var size: UInt64
     /// The files, sorted by name.
     var files: [UploadFile]

@@ -117,3 +117,16 @@ struct UploadDayTests {
         }
     }
 }
+
+@Suite("Upload clock")
+struct UploadClockTests {
+    @Test func theSystemClockAgreesWithFoundation() {
+        let before = Int64(Date().timeIntervalSince1970)
+        let seconds = UploadClock.system.epochSeconds()
+        let after = Int64(Date().timeIntervalSince1970)
+        #expect(seconds >= before && seconds <= after)
+        let today = UploadClock.system.today(.koogallery)
+        #expect(today == QuotaLimits.koogallery.day(atEpochSeconds: seconds)
+                || today == QuotaLimits.koogallery.day(atEpochSeconds: after))
+    }
+}
