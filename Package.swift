@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -28,6 +29,12 @@ let package = Package(
                 "ImagePackage",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(
+            name: "QuotaLedger",
+            dependencies: [
+                "ReleasePolicy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .executableTarget(
             name: "koopack",
             dependencies: [
@@ -40,6 +47,7 @@ let package = Package(
         .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
+        .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
     ],
     swiftLanguageModes: [.v6]
