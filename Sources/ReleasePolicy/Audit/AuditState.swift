@@ -228,6 +228,9 @@ enum AuditDecision {
             } else if case let .releasedParent(parent) = origin.seed {
                 evidence.append(("parent released", parent))
             }
+            if let code = metadata.productCode, !evidence.contains(where: { $0.0 == "__productcode" }) {
+                evidence.append(("__productcode", code))
+            }
             return make(.marketDerived, evidence,
                         "Made from a KooGallery market image (\(origin.root)): it cannot be released; rebuild it on an ECS from a public image.")
         }

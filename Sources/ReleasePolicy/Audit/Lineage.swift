@@ -12,6 +12,15 @@ public enum LineageSeed: Sendable, Equatable {
     /// The image's parent, absent from the lists, is in the release register.
     case releasedParent(String)
 
+    /// Whether the image is itself what taints its descendants (locked, market), rather than
+    /// carrying a mark of a market ancestor.
+    var isStrong: Bool {
+        switch self {
+        case .locked, .market: return true
+        case .productCode, .releasedParent: return false
+        }
+    }
+
     /// `locked`, `market`, `product code OFFI...`, `released parent ...`, for evidence.
     public var summary: String {
         switch self {
@@ -148,7 +157,10 @@ struct LineageWalk {
                                  links: [[ParentLink]], seeds: [LineageSeed?], images: [AccountImage]) {
         var reached: [Int] = []
         for m in members {
-            if let seed = seeds[m] {
+            // A locked or market image starts its own lineage; an image that only carries a
+            // product code (or a released parent outside the lists) names a parent in the lists
+            // as its origin when one is tainted, which says more than the code does.
+            if let seed = seeds[m], seed.isStrong {
                 lineages[m].origin = LineageOrigin(parent: nil, parentKey: nil, root: images[m].id, seed: seed, generations: 0)
                 reached.append(m)
                 continue
@@ -158,9 +170,12 @@ struct LineageWalk {
                 guard component[p] != id, let from = lineages[p].origin else { continue }
                 lineages[m].origin = LineageOrigin(parent: images[p].id, parentKey: links[m][k].key, root: from.root,
                                                    seed: from.seed, generations: from.generations + 1)
-                reached.append(m)
                 break
             }
+            if lineages[m].origin == nil, let seed = seeds[m] {
+                lineages[m].origin = LineageOrigin(parent: nil, parentKey: nil, root: images[m].id, seed: seed, generations: 0)
+            }
+            if lineages[m].origin != nil { reached.append(m) }
         }
         let isLoop = members.count > 1 || (members.first.map { parents[$0].contains($0) } ?? false)
         guard isLoop else { return }
