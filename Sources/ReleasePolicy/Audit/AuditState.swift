@@ -89,10 +89,12 @@ public struct ReleaseRegister: Sendable, Equatable {
         }
         var register = ReleaseRegister()
         var entries = 0
-        for (number, rawLine) in zip(1..., text.split(separator: "\n", omittingEmptySubsequences: false)) {
+        // "\r\n" is one Character in Swift: split on it as on "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        for (number, rawLine) in zip(1..., lines) {
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if words.isEmpty { continue }
             guard words.count == 1 else {
                 throw ImageError(file: file, "line \(number): expected one image or product ID, found \(words.count) words")
@@ -187,7 +189,8 @@ enum AuditDecision {
         func make(_ state: AuditState, _ evidence: [(String, String)], _ next: String) -> AuditEntry {
             AuditEntry(id: image.id, name: metadata.name, region: image.region, source: image.source, state: state,
                        evidence: evidence, nextStep: next, notes: notes,
-                       errorRules: findings.filter { $0.severity == .error }.map(\.ruleID), lineage: lineage.origin)
+                       errorRules: findings.filter { $0.severity == .error }.map(\.ruleID),
+                       lineage: state == .marketDerived ? lineage.origin : nil)
         }
 
         if let kg105 = finding("KG105") {
