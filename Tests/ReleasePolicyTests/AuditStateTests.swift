@@ -98,6 +98,7 @@ import ImagePackage
         #expect(e.state == .marketDerived)
         #expect(value(e, "__data_origin") == AuditImages.id(2))
         #expect(e.lineage?.seed == .locked)
+        #expect(e.nextStep.hasPrefix("Made from the released (locked) image \(AuditImages.id(2))"))
     }
 
     @Test func anImageWhoseMissingParentIsInTheRegisterIsMarketDerived() throws {

@@ -124,7 +124,8 @@ public struct ReleaseRegister: Sendable, Equatable {
 /// Audits every image of `account` against `register`: one `AuditEntry` per image with its
 /// state, the fields that decided it and the seller's next step. `sellerOwner` (`--owner`), when
 /// given, is the seller's project: images of other projects are shared. The metadata rules are
-/// `check`'s own (`evaluate`, on an `ImageCase` made from the metadata and the image's region).
+/// `check`'s own (every KG1xx rule but the KG117 note, on an `ImageCase` made from the metadata
+/// and the image's region).
 public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwner: String? = nil,
                   profile: PolicyProfile = .kooGallery) -> AuditReport {
     let released = register.allIDs
@@ -136,7 +137,8 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
     for image in images {
         let imageCase = ImageCase(fileName: image.metadata.name ?? image.id, metadata: image.metadata,
                                   regionOverride: image.region, sellerOwner: sellerOwner, releasedIDs: released)
-        let found = evaluate(imageCase, profile: profile)
+        let input = RuleInput(imageCase, profile: profile)
+        let found = AuditDecision.metadataRules.flatMap { $0.evaluate(input) }
         findings.append(found)
         seeds.append(AuditDecision.seed(image, findings: found, register: register, account: account))
     }
@@ -152,6 +154,10 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
 
 /// The decision of one image's state, evidence and next step.
 enum AuditDecision {
+    /// The KG1xx rules that decide a state: all but KG117, a note that would only judge every
+    /// other rule a second time.
+    static let metadataRules = RuleCatalogue.imageRules.filter { $0.id != "KG117" }
+
     static func isMarket(_ metadata: IMSMetadata) -> Bool { metadata.imageType?.lowercased() == "market" }
 
     static func isPublic(_ metadata: IMSMetadata) -> Bool {
@@ -234,8 +240,15 @@ enum AuditDecision {
             if let code = metadata.productCode, !evidence.contains(where: { $0.0 == "__productcode" }) {
                 evidence.append(("__productcode", code))
             }
+            let source: String
+            switch origin.seed {
+            case .locked: source = "Made from the released (locked) image \(origin.root)"
+            case .market: source = "Made from the KooGallery market image \(origin.root)"
+            case let .productCode(code): source = "Made from a KooGallery market image (it carries product code \(code))"
+            case let .releasedParent(parent): source = "Made from the released image \(parent)"
+            }
             return make(.marketDerived, evidence,
-                        "Made from a KooGallery market image (\(origin.root)): it cannot be released; rebuild it on an ECS from a public image.")
+                        source + ": it cannot be released; rebuild it on an ECS from a public image.")
         }
         if let kg104 = finding("KG104") {
             return make(.encrypted, kg104.evidence,
