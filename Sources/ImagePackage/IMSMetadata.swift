@@ -11,6 +11,9 @@ import DiskImage
 public struct IMSMetadata: Sendable {
     /// Every key of the image object, in the order the file gave them.
     public private(set) var fields: [(String, JSONValue)]
+    /// Where each key sits in `fields` (the first occurrence), so typed accessors are lookups,
+    /// not scans: an audit reads every field of tens of thousands of images.
+    private let positions: [String: Int]
     /// The file the metadata came from, for messages.
     public let file: String
 
@@ -28,6 +31,9 @@ public struct IMSMetadata: Sendable {
         }
         self.fields = fields
         self.file = file
+        var positions: [String: Int] = [:]
+        for (index, (key, _)) in fields.enumerated() where positions[key] == nil { positions[key] = index }
+        self.positions = positions
     }
 
     /// The largest metadata document koopack reads. An IMS list response of a few thousand images
@@ -102,7 +108,7 @@ public struct IMSMetadata: Sendable {
 
     /// The raw value of `key`, when present.
     public subscript(key: String) -> JSONValue? {
-        fields.first { $0.0 == key }?.1
+        positions[key].map { fields[$0].1 }
     }
 
     /// The keys this image carries that koopack has no typed accessor for.
