@@ -28,6 +28,14 @@ let package = Package(
                 "ImagePackage",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(
+            name: "ReleaseBundle",
+            dependencies: [
+                "DiskImage",
+                "ImagePackage",
+                "ReleasePolicy",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "koopack",
             dependencies: [
@@ -41,6 +49,7 @@ let package = Package(
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
+        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "ReleaseBundle"]),
     ],
     swiftLanguageModes: [.v6]
 )
