@@ -18,12 +18,12 @@ extension ReleaseYAMLReader {
             if top[name] == nil { report(name, Self.line(node), "required key is missing") }
             return top[name]
         }
-        let product = required("product").flatMap { self.product($0.value) }
-        let pricing = required("pricing").flatMap { self.pricing($0.value) }
+        let product = required("product").flatMap { self.product($0.value, keyLine: $0.key) }
+        let pricing = required("pricing").flatMap { self.pricing($0.value, keyLine: $0.key) }
         let isPublic = top["public"] == nil ? { report("public", Self.line(node), "required key is missing; expected yes or no"); return nil }()
             : flag(top["public"], "public", parent: node)
-        let seo = top["seo"].flatMap { Self.isNull($0.value) ? nil : self.seo($0.value) }
-        let documents = required("documents").flatMap { self.documents($0.value) }
+        let seo = top["seo"].flatMap { Self.isNull($0.value) ? nil : self.seo($0.value, keyLine: $0.key) }
+        let documents = required("documents").flatMap { self.documents($0.value, keyLine: $0.key) }
         let specifications = required("specifications").flatMap { self.specifications($0.value) }
         var software: [ReleaseFile] = []
         if let entry = top["software"], let written = textList(entry, "software", parent: node, required: false) {
@@ -44,56 +44,56 @@ extension ReleaseYAMLReader {
         return sequence.prefix(Release.maximumListItems).map { line($0) }
     }
 
-    mutating func product(_ node: Node) -> ProductText? {
+    mutating func product(_ node: Node, keyLine: Node) -> ProductText? {
         guard let fields = mapping(node, "product", known: Self.productKeys, what: "the product's details") else { return nil }
-        let name = text(fields["name"], "product.name", parent: node, required: true)
-        let overview = text(fields["overview"], "product.overview", parent: node, required: false) ?? ""
-        let description = text(fields["description"], "product.description", parent: node, required: false) ?? ""
-        let highlights = textList(fields["highlights"], "product.highlights", parent: node, required: false) ?? []
-        let cases = textList(fields["customer-cases"], "product.customer-cases", parent: node, required: false) ?? []
+        let name = text(fields["name"], "product.name", parent: keyLine, required: true)
+        let overview = text(fields["overview"], "product.overview", parent: keyLine, required: false) ?? ""
+        let description = text(fields["description"], "product.description", parent: keyLine, required: false) ?? ""
+        let highlights = textList(fields["highlights"], "product.highlights", parent: keyLine, required: false) ?? []
+        let cases = textList(fields["customer-cases"], "product.customer-cases", parent: keyLine, required: false) ?? []
         guard let name else { return nil }
         return ProductText(name: name, overview: overview, description: description, highlights: highlights, customerCases: cases)
     }
 
-    mutating func pricing(_ node: Node) -> Pricing? {
+    mutating func pricing(_ node: Node, keyLine: Node) -> Pricing? {
         guard let fields = mapping(node, "pricing", known: Self.pricingKeys, what: "the pricing") else { return nil }
-        let mode = choice(fields["mode"], "pricing.mode", parent: node, as: Pricing.Mode.self)
-        let template = choice(fields["template"], "pricing.template", parent: node, as: Pricing.Template.self)
+        let mode = choice(fields["mode"], "pricing.mode", parent: keyLine, as: Pricing.Mode.self)
+        let template = choice(fields["template"], "pricing.template", parent: keyLine, as: Pricing.Template.self)
         guard let mode, let template else { return nil }
         return Pricing(mode: mode, template: template)
     }
 
-    mutating func seo(_ node: Node) -> SEOInformation? {
+    mutating func seo(_ node: Node, keyLine: Node) -> SEOInformation? {
         guard let fields = mapping(node, "seo", known: Self.seoKeys, what: "the SEO information") else { return nil }
-        let title = text(fields["title"], "seo.title", parent: node, required: false) ?? ""
-        let keywords = textList(fields["keywords"], "seo.keywords", parent: node, required: false, allowSingle: true) ?? []
-        let description = text(fields["description"], "seo.description", parent: node, required: false) ?? ""
+        let title = text(fields["title"], "seo.title", parent: keyLine, required: false) ?? ""
+        let keywords = textList(fields["keywords"], "seo.keywords", parent: keyLine, required: false, allowSingle: true) ?? []
+        let description = text(fields["description"], "seo.description", parent: keyLine, required: false) ?? ""
         // A single text of keywords is split at commas, as the console's field takes them.
         let split = keywords.count == 1 ? keywords[0].split(separator: ",").map { String($0).trimmedText } : keywords
         return SEOInformation(title: title, keywords: split.filter { !$0.isEmpty }, description: description)
     }
 
-    mutating func documents(_ node: Node) -> ReleaseDocuments? {
+    mutating func documents(_ node: Node, keyLine: Node) -> ReleaseDocuments? {
         guard let fields = mapping(node, "documents", known: Self.documentKeys, what: "the qualification documents") else { return nil }
-        let eula = file(fields["eula"], "documents.eula", parent: node, required: true)
-        let guide = file(fields["user-guide"], "documents.user-guide", parent: node, required: true)
-        let certificate = file(fields["certificate"], "documents.certificate", parent: node, required: false)
-        let notice = file(fields["oss-notice"], "documents.oss-notice", parent: node, required: false)
+        let eula = file(fields["eula"], "documents.eula", parent: keyLine, required: true)
+        let guide = file(fields["user-guide"], "documents.user-guide", parent: keyLine, required: true)
+        let certificate = file(fields["certificate"], "documents.certificate", parent: keyLine, required: false)
+        let notice = file(fields["oss-notice"], "documents.oss-notice", parent: keyLine, required: false)
         var support: SupportContact?
         if let entry = fields["support"] {
-            support = self.support(entry.value)
+            support = self.support(entry.value, keyLine: entry.key)
         } else {
-            report("documents.support", Self.line(node), "required key is missing; expected a mapping with the keys \(Self.supportKeys.joined(separator: ", "))")
+            report("documents.support", Self.line(keyLine), "required key is missing; expected a mapping with the keys \(Self.supportKeys.joined(separator: ", "))")
         }
         guard let support, eula != nil, guide != nil else { return nil }
         return ReleaseDocuments(eula: eula, support: support, userGuide: guide, certificate: certificate, ossNotice: notice)
     }
 
-    mutating func support(_ node: Node) -> SupportContact? {
+    mutating func support(_ node: Node, keyLine: Node) -> SupportContact? {
         guard let fields = mapping(node, "documents.support", known: Self.supportKeys, what: "the after-sales support contact") else { return nil }
-        let time = text(fields["service-time"], "documents.support.service-time", parent: node, required: false)
-        let hotline = text(fields["hotline"], "documents.support.hotline", parent: node, required: false)
-        let email = text(fields["email"], "documents.support.email", parent: node, required: false)
+        let time = text(fields["service-time"], "documents.support.service-time", parent: keyLine, required: false)
+        let hotline = text(fields["hotline"], "documents.support.hotline", parent: keyLine, required: false)
+        let email = text(fields["email"], "documents.support.email", parent: keyLine, required: false)
         return SupportContact(serviceTime: time, hotline: hotline, email: email)
     }
 
@@ -124,7 +124,7 @@ extension ReleaseYAMLReader {
         let name = text(fields["name"], key + ".name", parent: node, required: true)
         var image: SpecificationImage?
         if let entry = fields["image"] {
-            image = self.image(entry.value, key + ".image")
+            image = self.image(entry.value, key + ".image", keyLine: entry.key)
         } else {
             report(key + ".image", Self.line(node), "required key is missing; expected a mapping with file or id")
         }
@@ -141,15 +141,15 @@ extension ReleaseYAMLReader {
         return Specification(name: name, image: image, regions: regions, line: Self.line(node))
     }
 
-    mutating func image(_ node: Node, _ key: String) -> SpecificationImage? {
+    mutating func image(_ node: Node, _ key: String, keyLine: Node) -> SpecificationImage? {
         guard let fields = mapping(node, key, known: Self.imageKeys, what: "the specification's image") else { return nil }
         let metadata = file(fields["metadata"], key + ".metadata", parent: node, required: false)
         switch (fields["file"], fields["id"]) {
         case (nil, nil):
-            report(key, Self.line(node), "give the image as file (a path) or id (an IMS image ID)")
+            report(key, Self.line(keyLine), "give the image as file (a path) or id (an IMS image ID)")
             return nil
         case (.some, .some):
-            report(key, Self.line(node), "give the image as file or as id, not both")
+            report(key, Self.line(keyLine), "give the image as file or as id, not both")
             return nil
         case let (entry?, nil):
             guard let found = file(entry, key + ".file", parent: node, required: true) else { return nil }
