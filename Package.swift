@@ -35,6 +35,14 @@ let package = Package(
                 "ReleasePolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        .target(
+            name: "ReleaseBundle",
+            dependencies: [
+                "DiskImage",
+                "ImagePackage",
+                "ReleasePolicy",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "koopack",
             dependencies: [
@@ -49,6 +57,7 @@ let package = Package(
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
+        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "ReleaseBundle"]),
     ],
     swiftLanguageModes: [.v6]
 )
