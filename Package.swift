@@ -49,6 +49,8 @@ let package = Package(
                 "DiskImage",
                 "ImagePackage",
                 "ReleasePolicy",
+                "ReleaseBundle",
+                "QuotaLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),

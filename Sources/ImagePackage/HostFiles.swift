@@ -8,26 +8,26 @@ import Darwin
 import DiskImage
 
 /// The few file-system questions finding images needs, answered with plain system calls.
-enum HostFiles {
-    static func exists(_ path: String) -> Bool {
+public enum HostFiles {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// The file's size in bytes, nil when it cannot be stat'ed.
-    static func size(_ path: String) -> UInt64? {
+    public static func size(_ path: String) -> UInt64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return UInt64(max(0, info.st_size))
     }
 
     /// The names in a directory, without `.` and `..`.
-    static func list(_ directory: String) throws -> [String] {
+    public static func list(_ directory: String) throws -> [String] {
         guard let handle = opendir(directory) else {
             throw ImageError(file: directory, "cannot list: \(String(cString: strerror(errno)))")
         }
@@ -43,7 +43,7 @@ enum HostFiles {
     }
 
     /// The whole file, when it is no larger than `limit` bytes.
-    static func readSmallFile(_ path: String, limit: Int) throws -> [UInt8] {
+    public static func readSmallFile(_ path: String, limit: Int) throws -> [UInt8] {
         let source = try FileByteSource(path: path)
         guard source.size <= UInt64(limit) else {
             throw ImageError(file: path, "is \(source.size) bytes, larger than the \(limit)-byte limit for this kind of file")
