@@ -19,34 +19,17 @@ public enum Decompression {
         guard expected > 0, expected <= maxOutput else {
             throw ImageError("compressed block claims \(expected) bytes, more than the \(maxOutput)-byte limit")
         }
-        var output = [UInt8](repeating: 0, count: expected)
-        var stream = z_stream()
-        let windowBits: Int32 = wrapping == .raw ? -15 : 15
-        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ImageError("zlib could not be initialised")
-        }
-        defer { inflateEnd(&stream) }
-        var input = Array(input)
-        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(outBuffer.count)
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-        }
-        let produced = expected - Int(stream.avail_out)
+        let (output, status, inputLeft, produced) = try inflateOnce(input, capacity: expected, wrapping: wrapping)
         switch status {
         case Z_STREAM_END:
             break
-        case Z_BUF_ERROR where stream.avail_out == 0:
+        case Z_BUF_ERROR where produced == expected:
             // The output is full before the stream ended. qcow2 records compressed lengths only
             // to the sector, so QEMU accepts a raw stream that fills the cluster with input left
             // over; a zlib stream (VMDK) must end within its grain.
             if wrapping == .raw { break }
             throw ImageError("compressed block inflates past its \(expected)-byte size")
-        case Z_BUF_ERROR where stream.avail_in == 0:
+        case Z_BUF_ERROR where inputLeft == 0:
             // Input ran out before the stream ended: a truncated stream. qcow2 may store only
             // as much as is needed, and QEMU accepts a stream that fills the cluster.
             if produced == expected || allowShort { break }
@@ -67,9 +50,21 @@ public enum Decompression {
         guard capacity > 0, capacity <= maxOutput + 1 else {
             throw ImageError("compressed block claims \(capacity) bytes, more than the \(maxOutput)-byte limit")
         }
+        let (output, status, _, produced) = try inflateOnce(input, capacity: capacity, wrapping: .raw)
+        guard status == Z_STREAM_END || status == Z_BUF_ERROR else {
+            throw ImageError("compressed block is not valid deflate data (zlib status \(status))")
+        }
+        return (output, produced)
+    }
+
+    /// One `inflate(Z_FINISH)` of `input` into a zeroed buffer of `capacity` bytes: the buffer,
+    /// zlib's status, the input bytes left over and the output bytes produced.
+    private static func inflateOnce(_ input: ArraySlice<UInt8>, capacity: Int, wrapping: Wrapping)
+        throws -> (output: [UInt8], status: Int32, inputLeft: Int, produced: Int) {
         var output = [UInt8](repeating: 0, count: capacity)
         var stream = z_stream()
-        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        let windowBits: Int32 = wrapping == .raw ? -15 : 15
+        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ImageError("zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
@@ -83,10 +78,7 @@ public enum Decompression {
                 return CZlib.inflate(&stream, Z_FINISH)
             }
         }
-        guard status == Z_STREAM_END || status == Z_BUF_ERROR else {
-            throw ImageError("compressed block is not valid deflate data (zlib status \(status))")
-        }
-        return (output, capacity - Int(stream.avail_out))
+        return (output, status, Int(stream.avail_in), capacity - Int(stream.avail_out))
     }
 
     /// Decompresses a zstd frame (qcow2 `compression-type zstd`) into exactly `expected` bytes.

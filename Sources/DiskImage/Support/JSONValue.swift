@@ -40,6 +40,15 @@ public enum JSONValue: Sendable, Equatable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The value as an unsigned integer, when it is a non-negative integer of either case.
+    public var unsignedValue: UInt64? {
+        switch self {
+        case let .uint(v): return v
+        case let .int(v) where v >= 0: return UInt64(v)
+        default: return nil
+        }
+    }
+
     /// The string, when this is one.
     public var stringValue: String? {
         if case let .string(s) = self { return s }
