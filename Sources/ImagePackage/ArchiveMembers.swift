@@ -149,13 +149,20 @@ struct ArchiveMemberSource: ByteSource {
         let wanted = Int(min(UInt64(count), size - offset))
         let headCount = UInt64(member.head.count)
         let tailStart = size - UInt64(member.tail.count)
-        if offset + UInt64(wanted) <= headCount {
+        let end = offset + UInt64(wanted)
+        if end <= headCount {
             let start = Int(offset)
             return Array(member.head[start..<(start + wanted)])
         }
         if offset >= tailStart {
             let start = Int(offset - tailStart)
             return Array(member.tail[start..<(start + wanted)])
+        }
+        // A read across the seam of head and tail is whole when nothing was dropped between them.
+        if tailStart <= headCount && offset < headCount {
+            let fromTail = Int(end - headCount)
+            let skipInTail = Int(headCount - tailStart)
+            return Array(member.head[Int(offset)...]) + member.tail[skipInTail..<(skipInTail + fromTail)]
         }
         throw ImageError(offset: offset,
                          "bytes at offset \(offset) of archive member \(member.path) were streamed past and not kept (koopack keeps the first \(headCount) and last \(member.tail.count) bytes); extract the image to read it all")

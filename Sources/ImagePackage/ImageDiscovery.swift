@@ -21,6 +21,9 @@ public struct ImageInput: Sendable {
     public var packageBytes: UInt64
     /// Problems found while finding the image that are not fatal (a hostile member name).
     public var warnings: [String] = []
+    /// Why this image cannot be judged (its sidecar is damaged), when finding it failed but the
+    /// other images of the same folder can still be judged.
+    public var unreadable: ImageError? = nil
 }
 
 /// Options that say where metadata comes from when no sidecar says it.
@@ -48,7 +51,8 @@ public enum ImageDiscovery {
     }
 
     /// The images an argument names. Throws an `ImageError` when the argument cannot be read at
-    /// all (missing, unreadable, a damaged archive, damaged metadata).
+    /// all (missing, unreadable, a damaged archive, an image file whose metadata is damaged); in
+    /// a folder, an image whose sidecar is damaged comes back with `unreadable` set instead.
     public static func discover(_ argument: String, options: DiscoveryOptions) throws -> [ImageInput] {
         let files = HostFiles.self
         guard files.exists(argument) else { throw ImageError(file: argument, "no such file or directory") }
@@ -112,10 +116,18 @@ public enum ImageDiscovery {
                 }
             }
         }
-        return try paths.filter { !extentFiles.contains($0) }.map { path in
-            var input = try fileInput(path, options: options)
-            input.packageBytes += extentBytes[path] ?? 0
-            return input
+        // One image's damaged sidecar must not hide the folder's other images: it becomes an
+        // input that carries its error.
+        return paths.filter { !extentFiles.contains($0) }.map { path in
+            do {
+                var input = try fileInput(path, options: options)
+                input.packageBytes += extentBytes[path] ?? 0
+                return input
+            } catch {
+                let problem = (error as? ImageError) ?? ImageError(file: path, "\(error)")
+                return ImageInput(displayName: path, origin: .file(path: path), metadata: nil, metadataFile: nil,
+                                  packageBytes: HostFiles.size(path) ?? 0, unreadable: problem)
+            }
         }
     }
 

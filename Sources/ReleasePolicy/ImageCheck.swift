@@ -41,6 +41,7 @@ public enum ImageCheck {
     /// `dataDiskCount` is how many data disks travel in the same package. Throws an
     /// `ImageError` naming the image when its header cannot be read at all.
     public static func run(_ input: ImageInput, dataDiskCount: Int, context: CheckContext) throws -> ImageCheckResult {
+        if let problem = input.unreadable { throw problem }
         let info = try inspect(input, readGuest: context.readGuest)
         let imageCase = ImageCase(
             fileName: input.displayName, info: info, guest: info.guest.map(guestFacts),
@@ -54,7 +55,10 @@ public enum ImageCheck {
 
     /// The header facts and, when asked, the guest view of `input`, from a file or an archive
     /// member. An archive member's related files (backing, extents) cannot be opened: the
-    /// header still names them, which is what the self-containment rule needs.
+    /// header still names them, which is what the self-containment rule needs. When the guest
+    /// cannot be read from what the archive stream kept, `guest` stays nil (so no guest rule
+    /// judges a disk it did not see) and a warning says why. The finding of the image itself
+    /// (`input.warnings`) stays with the input, not the header facts.
     static func inspect(_ input: ImageInput, readGuest: Bool) throws -> ImageInfo {
         switch input.origin {
         case let .file(path):
@@ -63,7 +67,6 @@ public enum ImageCheck {
             let inspector = ImageInspector(resolver: NoRelatedFiles())
             var info = try inspector.inspectHeader(member.source, filename: input.displayName)
             info.actualSize = member.size
-            info.warnings += input.warnings
             guard readGuest else { return info }
             do {
                 let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)

@@ -21,6 +21,10 @@ enum CheckText {
             if let guest = result.info.guest { facts.append("\(guest.partitionTable), boot \(guest.boot)") }
             if let file = result.input.metadataFile { facts.append("metadata \(file)") }
             out += "  " + facts.joined(separator: " · ") + "\n"
+            // What finding the image met (a hostile archive member), then what reading it could
+            // not do (a guest not read inside an archive): neither is a rule's finding.
+            for warning in result.input.warnings { out += "  \(Terminal.yellow("warning")) \(warning)\n" }
+            for warning in result.info.warnings { out += "  note    \(warning)\n" }
             for finding in result.findings {
                 let label: String
                 switch finding.severity {
@@ -44,7 +48,9 @@ enum CheckText {
 }
 
 /// `koopack check --format json`: one object per image with the verdict, the classification,
-/// the findings and the inspect facts.
+/// the findings, what finding the image met (`warnings`: a hostile archive member, metadata
+/// that names no matching image) and the inspect facts (whose own `warnings` say what reading
+/// could not do).
 enum CheckJSON {
     static func render(_ results: [ImageCheckResult], strict: Bool) -> JSONValue {
         .array(results.map { result in
@@ -55,6 +61,7 @@ enum CheckJSON {
                 ("findings", .array(result.findings.map(finding))),
             ]
             if let file = result.input.metadataFile { members.append(("metadata-file", .string(file))) }
+            members.append(("warnings", .array(result.input.warnings.map { .string($0) })))
             members.append(("package-bytes", .uint(result.input.packageBytes)))
             members.append(("inspect", result.info.json))
             return .object(members)

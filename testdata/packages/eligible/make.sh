@@ -1,0 +1,8 @@
+#!/bin/sh
+# A 40 GiB system disk (GPT, EFI system partition, ext4 root) as a compressed qcow2.
+# Usage: make.sh OUTPUT_FOLDER
+set -eu
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+. "$here/../lib/disk.sh"
+out=$1
+system_disk "$out/web-server.qcow2" $(gib 40)
