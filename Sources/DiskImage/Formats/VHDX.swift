@@ -15,7 +15,9 @@ public enum VHDXFormat: ImageFormat {
         var info = ImageInfo(filename: context.filename, format: name, virtualSize: metadata.virtualSize)
         info.subformat = metadata.subformat
         info.clusterSize = UInt64(metadata.blockSize)
-        info.dirty = image.logNeedsReplay
+        // qemu-img prints dirty-flag false for every VHDX it can open; a log that must be
+        // replayed is reported as a warning (and so as a damaged header by `check`).
+        info.dirty = false
         info.corrupt = image.corrupt
         info.warnings = image.warnings
         if metadata.hasParent { info.parentReference = metadata.parentReference }
