@@ -129,3 +129,33 @@ public enum GuestScanner {
 public func scan(imageAt path: String, metadata: IMSMetadata?) throws -> ScanReport {
     try GuestScanner.scan(imageAt: path, metadata: metadata)
 }
+
+extension GuestScanner {
+    /// Scans one image found by `ImageDiscovery` (a file with its sidecar metadata, or a member
+    /// of an archive), with that image's metadata. This is what `koopack check` calls to add the
+    /// KG4xx findings to its own. Throws `ImageError` naming the image when it cannot be opened.
+    public static func scan(_ input: ImageInput, includePackages: Bool = false) throws -> ScanReport {
+        do {
+            switch input.origin {
+            case let .file(path):
+                return try scan(imageAt: path, metadata: input.metadata, includePackages: includePackages)
+            case let .archiveMember(_, member):
+                let inspector = ImageInspector(resolver: ArchiveMemberAlone())
+                let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
+                return scan(disk: disk, metadata: input.metadata, includePackages: includePackages)
+            }
+        } catch let error as ImageError {
+            throw error.attributed(to: input.displayName)
+        }
+    }
+}
+
+/// What an image inside an archive sees: no files beside it (its backing file or extents
+/// cannot be opened from the stream).
+struct ArchiveMemberAlone: FileResolver {
+    func open(_ path: String) throws -> any ByteSource {
+        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
+    }
+    func allocatedSize(of path: String) -> UInt64? { nil }
+    func canonicalPath(_ path: String) -> String? { nil }
+}
