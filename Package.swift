@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
         .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
         .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy"],
-                    resources: [.copy("validate-cyclonedx.py")]),
+                    resources: [.copy("validate-cyclonedx.py"), .copy("validate-spdx.py")]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),

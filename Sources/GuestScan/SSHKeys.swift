@@ -54,8 +54,11 @@ enum SSHKeys {
     static let keyProbeBytes = 4096
     /// Largest file opened to look for a private key: keys are a few KiB.
     static let maxKeyFileBytes: UInt64 = 256 << 10
-    /// Most files opened per directory to look for a private key.
+    /// Most files examined (inode read, and opened when small) per directory for a private key.
     static let maxProbesPerDirectory = 256
+    /// Most files opened in all homes together: with `keyProbeBytes` each, the probes of a
+    /// guest with thousands of crowded homes still read at most 16 MiB.
+    static let maxProbesInAll = 4096
     /// Most host key names reported in one finding.
     static let maxHostKeysListed = 32
 
@@ -98,6 +101,7 @@ enum SSHKeys {
     static func privateKeys(homes: [GuestHome], reader: GuestFileReader) -> [Finding] {
         var findings: [Finding] = []
         var reported: Set<String> = []
+        var probesInAll = 0
         for home in homes {
             for (directory, probe) in [(home.path, home.isPersonal), (GuestFileReader.join(home.path, ".ssh"), true)] {
                 guard let entries = reader.list(directory) else { continue }
@@ -106,13 +110,17 @@ enum SSHKeys {
                     let path = GuestFileReader.join(directory, entry.name)
                     guard entry.type == nil || entry.type == .regular else { continue }
                     let named = privateKeyNames.contains(entry.name)
-                    guard named || (probe && probes < maxProbesPerDirectory) else { continue }
+                    let mayProbe = probe && probes < maxProbesPerDirectory && probesInAll < maxProbesInAll
+                    guard named || mayProbe else { continue }
+                    if !named {
+                        probes += 1
+                        probesInAll += 1
+                    }
                     guard let node = reader.lstat(path), node.type == .regular, node.size > 0 else { continue }
                     var why: String?
                     if named {
                         why = "named \(entry.name)"
                     } else if node.size <= maxKeyFileBytes {
-                        probes += 1
                         if let (head, _) = reader.readPrefix(path, limit: keyProbeBytes), let kind = privateKeyKind(head) {
                             why = "holds \(kind)"
                         }

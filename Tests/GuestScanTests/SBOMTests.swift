@@ -95,6 +95,28 @@ let testDocument = SBOMDocumentInfo(imageName: "web server+1.qcow2", uuid: "3e67
         #expect(throws: FixtureFailure.self) { try Tools.run("python3", [script, broken]) }
     }
 
+    @Test(.enabled(if: Tools.available("python3"), "python3 is not installed"))
+    func theSPDXDocumentValidatesWithTheSPDXProjectsOwnTools() throws {
+        let packages = DpkgStatus.parse(GuestTrees.hostDpkgStatus ?? Array("Package: a\nStatus: install ok installed\nVersion: 1\n".utf8))
+            + [InstalledPackage(manager: .rpm, name: "libstdc++", version: "11.4.1-3.el9", epoch: "1", architecture: "x86_64")]
+        let os = OSRelease.parse(Array(GuestTrees.hostOSRelease.utf8))
+        let document = SPDX.document(packages: packages, os: os, info: testDocument)
+        let scratch = try ScratchDirectory()
+        let file = scratch.file("sbom.spdx.json")
+        try Data(document.serialized(indent: 2).utf8).write(to: URL(fileURLWithPath: file))
+        let script = try #require(Bundle.module.path(forResource: "validate-spdx", ofType: "py"))
+        do {
+            let out = try Tools.run("python3", [script, file])
+            #expect(out.contains("valid SPDX 2.3"))
+        } catch let failure as FixtureFailure where failure.description.contains("(3)") {
+            print("SPDX validation skipped: spdx-tools is not installed: \(failure)")
+            return
+        }
+        let broken = scratch.file("broken.json")
+        try Data(document.serialized().replacingOccurrences(of: "SPDXRef-Image", with: "SPDXRef Image").utf8).write(to: URL(fileURLWithPath: broken))
+        #expect(throws: FixtureFailure.self) { try Tools.run("python3", [script, broken]) }
+    }
+
     @Test func theCycloneDXDocumentHasTheRequiredStructure() throws {
         let os = OSRelease.parse(Array("ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\n".utf8))
         let packages = [InstalledPackage(manager: .dpkg, name: "openssl", version: "3.0.2-0ubuntu1.10", architecture: "amd64", source: "openssl")]
