@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "ReleasePolicy",
             dependencies: [
@@ -29,6 +31,7 @@ let package = Package(
                 "ImagePackage",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(name: "GuestScan", dependencies: ["DiskImage", "GuestFilesystem", "ImagePackage", "ReleasePolicy", "CSQLite"]),
         .target(
             name: "QuotaLedger",
             dependencies: [
@@ -51,10 +54,13 @@ let package = Package(
                 "ReleasePolicy",
                 "ReleaseBundle",
                 "QuotaLedger",
+                "GuestScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
         .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
+        .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy"],
+                    resources: [.copy("validate-cyclonedx.py"), .copy("validate-spdx.py")]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),

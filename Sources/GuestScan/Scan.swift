@@ -1,0 +1,161 @@
+import DiskImage
+import GuestFilesystem
+import ImagePackage
+import ReleasePolicy
+
+/// What the scan of one guest found: which OS it is, where its root filesystem is, the KG4xx
+/// findings, and (when asked) its installed packages.
+public struct ScanReport: Sendable {
+    /// The guest's os-release; nil when the root filesystem was not read.
+    public var os: OSRelease?
+    /// Where the root filesystem is; nil when none was read (then `notReadable` says why and
+    /// `findings` holds KG410).
+    public var rootFilesystem: GuestVolumeLocation?
+    /// Where the EFI system partition is, when there is a readable one.
+    public var efiSystemPartition: GuestVolumeLocation?
+    /// Why no root filesystem was read, one reason per volume looked at.
+    public var notReadable: [String]
+    /// The KG4xx findings, most severe first.
+    public var findings: [Finding]
+    /// The installed packages, when the scan was asked for them.
+    public var packages: PackageInventory?
+    /// Accounts read from /etc/passwd and /etc/shadow.
+    public var accountCount: Int
+    /// Homes searched for keys and histories.
+    public var homes: [String]
+    /// Files that could not be read; the scan went on without them.
+    public var warnings: [String]
+
+    /// Whether the root filesystem was read.
+    public var scanned: Bool { rootFilesystem != nil }
+
+    public init(os: OSRelease? = nil, rootFilesystem: GuestVolumeLocation? = nil, efiSystemPartition: GuestVolumeLocation? = nil,
+                notReadable: [String] = [], findings: [Finding] = [], packages: PackageInventory? = nil,
+                accountCount: Int = 0, homes: [String] = [], warnings: [String] = []) {
+        self.os = os
+        self.rootFilesystem = rootFilesystem
+        self.efiSystemPartition = efiSystemPartition
+        self.notReadable = notReadable
+        self.findings = findings
+        self.packages = packages
+        self.accountCount = accountCount
+        self.homes = homes
+        self.warnings = warnings
+    }
+}
+
+/// Reads a guest's root filesystem and finds what KooGallery's security scan rejects: preset
+/// passwords and keys, leftover histories and cloud-init state, a missing cloud-init, and an OS
+/// that disagrees with the metadata (KG401–KG410). Reads only the files it needs, each with a
+/// limit: a scan of a system disk reads a few MiB at most (the package databases, when asked
+/// for, add their own size).
+public enum GuestScanner {
+    /// Largest /etc/passwd or /etc/shadow read.
+    public static let maxAccountFileBytes = Accounts.maxFileBytes
+
+    /// Scans the image file at `path` (any format koopack reads; backing files are followed).
+    /// Throws `ImageError` only when the image itself cannot be opened; a guest whose root
+    /// filesystem koopack does not read gives a report with KG410.
+    public static func scan(imageAt path: String, metadata: IMSMetadata?, includePackages: Bool = false,
+                            inspector: ImageInspector = ImageInspector()) throws -> ScanReport {
+        let (_, disk) = try inspector.openGuest(path: path)
+        return scan(disk: disk, metadata: metadata, includePackages: includePackages)
+    }
+
+    /// Scans the guest disk `disk` (the bytes the guest sees).
+    public static func scan(disk: any ByteSource, metadata: IMSMetadata?, includePackages: Bool = false) -> ScanReport {
+        switch RootFilesystem.find(on: disk) {
+        case let .found(root):
+            var report = scan(filesystem: root.filesystem, metadata: metadata, includePackages: includePackages)
+            report.rootFilesystem = root.location
+            report.efiSystemPartition = root.efiSystemPartition?.location
+            return report
+        case let .notReadable(reasons):
+            let finding = Finding(ScanRules.scanNotDone,
+                                  message: "the guest's root filesystem was not scanned: " + reasons.joined(separator: "; "),
+                                  evidence: reasons.enumerated().map { ("reason \($0.offset + 1)", $0.element) })
+            return ScanReport(notReadable: reasons, findings: [finding])
+        }
+    }
+
+    /// Scans an already opened root filesystem (the report's `rootFilesystem` is left nil).
+    public static func scan(filesystem fs: any GuestFileSystem, metadata: IMSMetadata?, includePackages: Bool = false) -> ScanReport {
+        let reader = GuestFileReader(fs)
+        let osBytes = reader.readWhole("/etc/os-release", limit: OSRelease.maxBytes)
+            ?? reader.readWhole("/usr/lib/os-release", limit: OSRelease.maxBytes)
+        let os = osBytes.map(OSRelease.parse)
+        let passwd = reader.readWhole("/etc/passwd", limit: maxAccountFileBytes)
+        let shadow = reader.readWhole("/etc/shadow", limit: maxAccountFileBytes)
+        let accounts = Accounts.parse(passwd: passwd, shadow: shadow)
+        let homes = GuestHomes.of(accounts, reader: reader)
+
+        var findings: [Finding] = []
+        findings += Accounts.findings(accounts)
+        findings += SSHKeys.authorizedKeys(homes: homes, reader: reader)
+        findings += SSHKeys.privateKeys(homes: homes, reader: reader)
+        findings += SSHKeys.hostKeys(reader: reader)
+        findings += History.findings(homes: homes, reader: reader)
+        findings += CloudInit.missing(reader: reader)
+        findings += CloudInit.stateLeft(reader: reader)
+        if let os { findings += OSMetadataCheck.findings(os: os, metadata: metadata) }
+        findings = stableSorted(findings)
+
+        var report = ScanReport(os: os, findings: findings, accountCount: accounts.count, homes: homes.map(\.path))
+        if includePackages { report.packages = PackageInventory.read(reader) }
+        report.warnings = reader.warnings
+        return report
+    }
+
+    /// The packages of the image at `path`, with the report of where they were found. Throws
+    /// `ImageError` when the image cannot be opened; a guest whose root filesystem is not read
+    /// gives a report without packages.
+    public static func packages(imageAt path: String, inspector: ImageInspector = ImageInspector()) throws -> ScanReport {
+        try scan(imageAt: path, metadata: nil, includePackages: true, inspector: inspector)
+    }
+
+    /// `findings` in report order (most severe first, then by rule ID), keeping the order they
+    /// were found within a rule.
+    static func stableSorted(_ findings: [Finding]) -> [Finding] {
+        findings.enumerated().sorted { a, b in
+            if Finding.reportOrder(a.element, b.element) { return true }
+            if Finding.reportOrder(b.element, a.element) { return false }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+}
+
+/// Scans the image at `path` for what KooGallery's security scan rejects (KG401–KG410), with its
+/// IMS metadata for the OS comparison (KG409). See `GuestScanner.scan(imageAt:metadata:)`.
+public func scan(imageAt path: String, metadata: IMSMetadata?) throws -> ScanReport {
+    try GuestScanner.scan(imageAt: path, metadata: metadata)
+}
+
+extension GuestScanner {
+    /// Scans one image found by `ImageDiscovery` (a file with its sidecar metadata, or a member
+    /// of an archive), with that image's metadata. This is what `koopack check` calls to add the
+    /// KG4xx findings to its own. Throws `ImageError` naming the image when it cannot be opened.
+    public static func scan(_ input: ImageInput, includePackages: Bool = false) throws -> ScanReport {
+        do {
+            switch input.origin {
+            case let .file(path):
+                return try scan(imageAt: path, metadata: input.metadata, includePackages: includePackages)
+            case let .archiveMember(_, member):
+                let inspector = ImageInspector(resolver: ArchiveMemberAlone())
+                let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
+                return scan(disk: disk, metadata: input.metadata, includePackages: includePackages)
+            }
+        } catch let error as ImageError {
+            throw error.attributed(to: input.displayName)
+        }
+    }
+}
+
+/// What an image inside an archive sees: no files beside it (its backing file or extents
+/// cannot be opened from the stream).
+struct ArchiveMemberAlone: FileResolver {
+    func open(_ path: String) throws -> any ByteSource {
+        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
+    }
+    func allocatedSize(of path: String) -> UInt64? { nil }
+    func canonicalPath(_ path: String) -> String? { nil }
+}

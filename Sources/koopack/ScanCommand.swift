@@ -1,0 +1,117 @@
+import ArgumentParser
+import DiskImage
+import GuestScan
+import ImagePackage
+import ReleasePolicy
+
+/// `koopack scan`: what in each guest would KooGallery's security scan reject?
+struct ScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Find what KooGallery's image security scan rejects in each guest (KG401-KG410).",
+        discussion: """
+            Reads the guest's root filesystem straight from the image (ext2/3/4 or XFS, on a \
+            partition, an LVM2 linear logical volume or the whole disk; no mounting, no qemu) \
+            and looks for preset passwords (KG401, KG402), preset SSH authorized keys (KG403), \
+            private keys in homes (KG404), SSH host keys (KG405), shell histories (KG406), a \
+            missing cloud-init (KG407), leftover cloud-init state (KG408), and an os-release \
+            that disagrees with the IMS metadata's __platform or __os_version (KG409). A root \
+            filesystem koopack does not read (NTFS, btrfs, LUKS, none found) is a note (KG410). \
+            Password hashes are never printed: only the account and the hash scheme.
+
+            Metadata comes from a sidecar NAME.json or NAME.EXT.json, or --metadata, as for \
+            koopack check. koopack cannot run an antivirus or a vulnerability database: write \
+            an SBOM with koopack sbom and score it with Grype or Trivy.
+
+            Exit status: 0 when no image has an error finding, 1 when any has one (or a \
+            warning, with --strict), 2 when an image could not be read.
+            """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif
+    }
+
+    @Option(name: .long, help: "Output format: text, json or sarif (SARIF 2.1.0, for code scanning).")
+    var format: OutputFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("IMS metadata for the images, instead of their sidecars (for KG409).", valueName: "file"))
+    var metadata: String?
+
+    @Option(name: .customLong("image-id"), help: ArgumentHelp("Pick the image with this ID from a metadata list.", valueName: "id"))
+    var imageID: String?
+
+    @Flag(name: .long, help: "Fail on warnings too.")
+    var strict = false
+
+    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
+    var images: [String]
+
+    func run() async throws {
+        let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
+        let outcomes = await ScanRun.run(arguments: images, options: options)
+        var unreadable = false
+        var results: [ScanResult] = []
+        for outcome in outcomes {
+            switch outcome {
+            case let .success(result): results.append(result)
+            case let .failure(error):
+                unreadable = true
+                Terminal.diagnose(error.description)
+            }
+        }
+        switch format {
+        case .text: Terminal.write(ScanText.render(results))
+        case .json: Terminal.write(ScanJSON.render(results).serialized(indent: 2) + "\n")
+        case .sarif:
+            let log = sarifLog(results: results.map { ($0.image, $0.report.findings) },
+                               toolVersion: Koopack.configuration.version,
+                               informationURI: "https://github.com/koopack/koopack")
+            Terminal.write(log.serialized(indent: 2) + "\n")
+        }
+        if unreadable { throw ExitCode(2) }
+        let worst = results.flatMap(\.report.findings).map(\.severity).max()
+        if worst == .error || (strict && worst == .warning) { throw ExitCode(1) }
+    }
+}
+
+/// One scanned image: how it is named and what its scan found.
+struct ScanResult: Sendable {
+    var image: String
+    var metadataFile: String?
+    var report: ScanReport
+}
+
+/// Finds and scans the images of every argument, in parallel, keeping argument order.
+enum ScanRun {
+    static func run(arguments: [String], options: DiscoveryOptions) async -> [Result<ScanResult, ImageError>] {
+        var jobs: [ImageInput] = []
+        var outcomes: [Result<ScanResult, ImageError>?] = []
+        var slots: [Int] = []
+        for argument in arguments {
+            do {
+                for input in try ImageDiscovery.discover(argument, options: options) {
+                    slots.append(outcomes.count)
+                    outcomes.append(nil)
+                    jobs.append(input)
+                }
+            } catch let error as ImageError {
+                outcomes.append(.failure(error.attributed(to: argument)))
+            } catch {
+                outcomes.append(.failure(ImageError(file: argument, "\(error)")))
+            }
+        }
+        let scanned: [Result<ScanResult, ImageError>] = await parallelMap(jobs) { input in
+            do {
+                let report = try GuestScanner.scan(input)
+                return .success(ScanResult(image: input.displayName, metadataFile: input.metadataFile, report: report))
+            } catch let error as ImageError {
+                return .failure(error.attributed(to: input.displayName))
+            } catch {
+                return .failure(ImageError(file: input.displayName, "\(error)"))
+            }
+        }
+        for (slot, result) in zip(slots, scanned) { outcomes[slot] = result }
+        return outcomes.compactMap { $0 }
+    }
+}

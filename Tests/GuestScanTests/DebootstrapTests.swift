@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import DiskImage
+@testable import GuestScan
+
+/// A real Debian system made by debootstrap (`--variant=minbase`, about a minute and 200 MiB from
+/// the configured mirror, as root). Too slow for every run, so it is opt-in:
+/// `KOOPACK_DEBOOTSTRAP=1` runs debootstrap into a temporary directory, or
+/// `KOOPACK_DEBOOTSTRAP_ROOT=/path` reuses a tree debootstrap already made.
+@Suite struct DebootstrapTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let enabled = environment["KOOPACK_DEBOOTSTRAP_ROOT"] != nil
+        || (environment["KOOPACK_DEBOOTSTRAP"] == "1" && Tools.available("debootstrap") && getuid() == 0)
+
+    @Test(.enabled(if: enabled && Tools.available("mkfs.ext4", "sfdisk", "qemu-img", "dpkg-query"),
+                   "set KOOPACK_DEBOOTSTRAP=1 (as root, with debootstrap and a reachable mirror) or KOOPACK_DEBOOTSTRAP_ROOT"))
+    func aDebootstrappedDebianIsScannedAndItsSBOMMatchesDpkgQuery() throws {
+        let scratch = try ScratchDirectory()
+        let root: String
+        if let given = Self.environment["KOOPACK_DEBOOTSTRAP_ROOT"] {
+            root = given
+        } else {
+            root = scratch.file("debian")
+            try Tools.run("debootstrap", ["--variant=minbase", "bookworm", root])
+        }
+        let fs = scratch.file("root.ext4")
+        try Tools.run("mkfs.ext4", ["-q", "-F", "-d", root, fs, "600M"])
+        let raw = try GuestDisks.mbr(root: fs, in: scratch)
+        let image = try GuestDisks.convert(raw, to: "qcow2", in: scratch)
+        let report = try GuestScanner.scan(imageAt: image, metadata: try metadata([("__platform", "Debian"), ("__os_version", "Debian 12.0 64bit")]),
+                                           includePackages: true)
+        #expect(report.os?.id == "debian")
+        #expect(report.os?.versionID == "12")
+        // A fresh minbase system: root locked, no keys, no history, but no cloud-init either.
+        #expect(report.ruleIDs == ["KG407"], "\(report.findings)")
+        #expect(report.warnings.isEmpty, "\(report.warnings)")
+        let expected = try GuestTrees.dpkgQueryInstalled(admindir: root + "/var/lib/dpkg")
+        let got = (report.packages?.packages ?? []).map { "\($0.name) \($0.fullVersion) \($0.architecture ?? "")" }
+        #expect(got.sorted() == expected.sorted())
+        #expect(got.count > 80)
+    }
+}
