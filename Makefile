@@ -12,7 +12,10 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 
 # System packages koopack builds against or tests with (Debian names).
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
-                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools
+                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools rpm
+
+# Python packages the SBOM tests validate with (the CycloneDX 1.5 and SPDX 2.3 schemas).
+PIP_PACKAGES := cyclonedx-python-lib spdx-tools
 
 .PHONY: deps build demo test bench man install clean
 
@@ -24,16 +27,15 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@python3 -c "import cyclonedx.validation, spdx_tools" 2>/dev/null || \
+		{ echo "installing: $(PIP_PACKAGES) (pip)"; python3 -m pip install --quiet $(PIP_PACKAGES) || \
+		  echo "pip could not install $(PIP_PACKAGES): the SBOM schema tests will be skipped"; }
 
 build: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
 demo: build
-	@sh testdata/images/make-fixtures.sh --if-missing
-	@echo "== koopack inspect testdata/images (text) =="
-	-$(RELEASE) inspect testdata/images/*.qcow2 testdata/images/*.vmdk testdata/images/*.vhd*
-	@echo "== koopack inspect --format json (first image) =="
-	-$(RELEASE) inspect --format json testdata/images/qcow2-v3.qcow2
+	@sh testdata/demo.sh $(RELEASE)
 
 test: deps
 	$(SWIFT) build --build-tests

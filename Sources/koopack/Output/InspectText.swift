@@ -43,7 +43,10 @@ enum InspectText {
         }
         if let guest = info.guest {
             var summary = "\(guest.partitionTable) partition table, boot \(guest.boot)"
-            if let filesystem = guest.filesystem { summary = "no partition table, \(filesystem) filesystem, boot \(guest.boot)" }
+            if guest.partitionTable == "none" {
+                summary = guest.filesystem.map { "no partition table, \($0) filesystem, boot \(guest.boot)" }
+                    ?? "no partition table and no filesystem (blank, or nothing koopack recognises)"
+            }
             row("guest", summary)
             for partition in guest.partitions {
                 var text = "\(partition.index): \(Sizes.binary(partition.size)) at \(Sizes.grouped(partition.start))"
