@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import GuestScan
 import ImagePackage
 import ReleasePolicy
 
@@ -52,8 +53,11 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
 
-    @Flag(name: .long, help: "Do not read the guest's disk (partition table, boot mode).")
+    @Flag(name: .long, help: "Do not read the guest's disk (partition table, boot mode); implies --no-scan.")
     var noGuest = false
+
+    @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG410).")
+    var noScan = false
 
     @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
     var images: [String]
@@ -68,7 +72,8 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let outcomes = await CheckRun.run(arguments: images, options: options, context: context)
+        let outcomes = await CheckRun.run(arguments: images, options: options, context: context,
+                                          scan: !noScan && !noGuest)
         var unreadable = false
         var results: [ImageCheckResult] = []
         for outcome in outcomes {
@@ -95,8 +100,8 @@ struct CheckCommand: AsyncParsableCommand {
 
 /// Finds and judges the images of every argument, in parallel, keeping argument order.
 enum CheckRun {
-    static func run(arguments: [String], options: DiscoveryOptions,
-                    context: CheckContext) async -> [Result<ImageCheckResult, ImageError>] {
+    static func run(arguments: [String], options: DiscoveryOptions, context: CheckContext,
+                    scan: Bool) async -> [Result<ImageCheckResult, ImageError>] {
         var jobs: [(input: ImageInput, dataDisks: Int)] = []
         var outcomes: [Result<ImageCheckResult, ImageError>?] = []
         var slots: [Int] = []
@@ -115,12 +120,28 @@ enum CheckRun {
             }
         }
         let checked: [Result<ImageCheckResult, ImageError>] = await parallelMap(jobs) { job in
-            do { return .success(try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: context)) }
+            do {
+                var result = try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: context)
+                if scan { result.findings = (result.findings + securityFindings(job.input)).sorted(by: Finding.reportOrder) }
+                return .success(result)
+            }
             catch let error as ImageError { return .failure(error.attributed(to: job.input.displayName)) }
             catch { return .failure(ImageError(file: job.input.displayName, "\(error)")) }
         }
         for (slot, result) in zip(slots, checked) { outcomes[slot] = result }
         return outcomes.compactMap { $0 }
+    }
+
+    /// KooGallery's security scan, run on the guest's root filesystem (KG401-KG410). An image
+    /// whose guest cannot be opened gets the scan's own note (KG410), not an error: the header
+    /// rules have already said what is wrong with it.
+    static func securityFindings(_ input: ImageInput) -> [Finding] {
+        do {
+            return try GuestScanner.scan(input).findings
+        } catch {
+            let rule = RuleCatalogue.definition("KG410")
+            return rule.map { [Finding($0, message: "the guest could not be opened for the security scan: \(error)")] } ?? []
+        }
     }
 
     /// Data disks that travel with an image in one package: images of the same folder or archive
