@@ -481,36 +481,7 @@ struct CheckArchiveTests {
 struct CheckRunsTheScanTests {
     @Test func aPresetPasswordInTheGuestFailsCheckAndNoScanSkipsTheScan() throws {
         let scratch = try Scratch()
-        let root = scratch.file("root")
-        let files: [String: String] = [
-            "etc/os-release": "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\n",
-            "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
-            "etc/shadow": "root:$6$saltsalt$Qm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXhxdXV4cXV1eHF1dXhxdXV4cXV1eA:19700:0:99999:7:::\n",
-            "etc/cloud/cloud.cfg": "users: [default]\n",
-            "usr/bin/cloud-init": "#!/bin/sh\n",
-        ]
-        for (path, text) in files {
-            let full = root + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try text.write(toFile: full, atomically: true, encoding: .utf8)
-        }
-        try FileManager.default.createDirectory(atPath: root + "/root", withIntermediateDirectories: true)
-        let raw = scratch.file("disk.raw")
-        FileManager.default.createFile(atPath: raw, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))
-        try handle.truncate(atOffset: 64 << 20)
-        try handle.close()
-        let mkfs = Process()
-        mkfs.executableURL = URL(fileURLWithPath: "/usr/sbin/mkfs.ext4")
-        mkfs.arguments = ["-q", "-F", "-d", root, raw]
-        mkfs.standardOutput = FileHandle.nullDevice
-        mkfs.standardError = FileHandle.nullDevice
-        try mkfs.run()
-        mkfs.waitUntilExit()
-        #expect(mkfs.terminationStatus == 0)
-        let image = scratch.file("web.qcow2")
-        try Qemu.img(["convert", "-O", "qcow2", raw, image])
-
+        let image = try GuestRootImage.make(GuestRootImage.ubuntuWithPresetPassword, in: scratch)
         let scanned = try KoopackBinary.run(["check", "--format", "json", "--region", "ap-southeast-3", image])
         #expect(scanned.status == 1, "\(scanned.stderr)")
         let findings = (try parseReports(scanned.stdout).first?["findings"] as? [[String: Any]]) ?? []
