@@ -14,7 +14,7 @@ struct Koopack: AsyncParsableCommand {
             error or an input that could not be read.
             """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self, CheckCommand.self]
+        subcommands: [InspectCommand.self, CheckCommand.self, BundleCommand.self, VerifyCommand.self, QuotaCommand.self]
     )
 
     /// Runs the command line, with koopack's exit codes: usage errors exit 2, not
