@@ -83,12 +83,12 @@ public enum FileHasher {
         let input = open(path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw BundleError.system("open", path) }
         defer { close(input) }
-        return try stream(from: input, path: path, counter: counter, stop: stop) { _, _ throws(BundleError) in }
+        return try stream(from: input, path: path, counter: counter, stop: stop) { _, _, _ throws(BundleError) in }
     }
 
     /// Copies `source` to the new file `destination` (which must not exist) with mode `mode`,
     /// hashing the bytes as they pass. Chunks that are all zeros are not written but skipped
-    /// over, so a sparse input stays sparse (its holes are still read and hashed). The copy is
+    /// over, so a sparse input stays sparse (its holes are hashed as zeros). The copy is
     /// flushed to disk (`fsync`) before returning.
     public static func copy(from source: String, to destination: String, mode: mode_t = 0o644,
                             counter: ByteCounter? = nil, stop: StopFlag? = nil) throws(BundleError) -> HashedFile {
@@ -100,8 +100,8 @@ public enum FileHasher {
         var closed = false
         defer { if !closed { close(output) } }
         var position: off_t = 0
-        let result = try stream(from: input, path: source, counter: counter, stop: stop) { chunk, count throws(BundleError) in
-            if isAllZero(chunk, count) {
+        let result = try stream(from: input, path: source, counter: counter, stop: stop) { chunk, count, isHole throws(BundleError) in
+            if isHole || isAllZero(chunk, count) {
                 position += off_t(count)
                 return
             }
@@ -138,19 +138,46 @@ public enum FileHasher {
         return try copy(from: source, to: destination, mode: mode, counter: counter, stop: stop)
     }
 
-    /// Reads `input` to its end in `chunkBytes` chunks, hashing each and handing it to `body`.
+    /// Reads `input` to its end (its length when reading starts) in `chunkBytes` chunks, hashing
+    /// each and handing it to `body` with whether it lies in a hole. Holes (found with
+    /// `SEEK_HOLE`/`SEEK_DATA`) are not read: they are zeros by definition, so they are hashed
+    /// from a zero buffer, which spares the kernel copying gigabytes of zero pages.
     static func stream(from input: Int32, path: String, counter: ByteCounter?, stop: StopFlag?,
-                       _ body: (UnsafeMutablePointer<UInt8>, Int) throws(BundleError) -> Void) throws(BundleError) -> HashedFile {
+                       _ body: (UnsafeMutablePointer<UInt8>, Int, Bool) throws(BundleError) -> Void) throws(BundleError) -> HashedFile {
+        var info = stat()
+        guard fstat(input, &info) == 0 else { throw BundleError.system("read the size of", path) }
+        let size = off_t(max(0, info.st_size))
         _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkBytes)
         defer { buffer.deallocate() }
         var hasher = SHA256()
-        var total: UInt64 = 0
-        while true {
+        var position: off_t = 0
+        var dataUntil: off_t = 0
+        var holeUntil: off_t = 0
+        while position < size {
             if let stop, stop.isRaised { throw BundleError("stopped while reading \(path)", interrupted: true) }
+            if position >= dataUntil && position >= holeUntil {
+                let hole = lseek(input, position, seekHole)
+                if hole == position {
+                    let data = lseek(input, position, seekData)
+                    holeUntil = data < 0 ? size : min(data, size)
+                    dataUntil = holeUntil
+                } else {
+                    dataUntil = hole < 0 ? size : min(hole, size)
+                }
+            }
+            if position < holeUntil {
+                let count = Int(min(off_t(chunkBytes), holeUntil - position))
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: zeroChunk, count: count))
+                try body(zeroChunk, count, true)
+                position += off_t(count)
+                counter?.add(UInt64(count))
+                continue
+            }
+            let wanted = Int(min(off_t(chunkBytes), max(1, dataUntil - position), size - position))
             var filled = 0
-            while filled < chunkBytes {
-                let n = read(input, buffer + filled, chunkBytes - filled)
+            while filled < wanted {
+                let n = pread(input, buffer + filled, wanted - filled, position + off_t(filled))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw BundleError.system("read", path)
@@ -160,13 +187,26 @@ public enum FileHasher {
             }
             if filled == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: filled))
-            try body(buffer, filled)
-            total += UInt64(filled)
+            try body(buffer, filled, false)
+            position += off_t(filled)
             counter?.add(UInt64(filled))
-            if filled < chunkBytes { break }
+            if filled < wanted { break }
         }
-        return HashedFile(size: total, sha256: hex(hasher.finalize()))
+        return HashedFile(size: UInt64(position), sha256: hex(hasher.finalize()))
     }
+
+    /// `lseek` whences from Linux's `<unistd.h>` (GNU extensions the C library module does not
+    /// export): the next data at or after an offset, and the next hole. A file system without
+    /// them treats the whole file as data, which is still correct.
+    static let seekData: Int32 = 3
+    static let seekHole: Int32 = 4
+
+    /// `chunkBytes` of zeros, never written: what holes hash as.
+    nonisolated(unsafe) static let zeroChunk: UnsafeMutablePointer<UInt8> = {
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkBytes)
+        pointer.initialize(repeating: 0, count: chunkBytes)
+        return pointer
+    }()
 
     /// Whether the first `count` bytes at `pointer` are all zero (memcmp against a zero page, so
     /// it runs at memory speed in any build).

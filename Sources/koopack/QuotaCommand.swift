@@ -279,7 +279,7 @@ enum QuotaFindings {
         for (index, day) in plan.days.enumerated() {
             let added = day.added
             out += "day \(index + 1): \(day.day) (\(plan.limits.timeZoneName)): \(day.files.count) file\(day.files.count == 1 ? "" : "s"), "
-                + "\(Sizes.describe(added.bytes)) added"
+                + "\(added.bytes == 1 ? "1 byte" : Sizes.describe(added.bytes)) added"
             if day.usedBefore.files > 0 { out += " (\(day.usedBefore.files) files, \(Sizes.grouped(day.usedBefore.bytes)) bytes already booked)" }
             out += "\n"
             for file in day.files { out += "  \(file.name) (\(Sizes.describe(file.size)))\n" }
