@@ -61,8 +61,11 @@ public final class StopFlag: Sendable {
 
     public init() {}
 
-    /// Asks workers to stop; `signal` says which signal asked (0 for none).
-    public func raise(signal: Int32) { raised.store(signal == 0 ? -1 : signal, ordering: .relaxed) }
+    /// Asks workers to stop; `signal` says which signal asked (0 for none). The first request
+    /// wins, so a worker stopping because of a signal does not hide which signal it was.
+    public func raise(signal: Int32) {
+        _ = raised.compareExchange(expected: 0, desired: signal == 0 ? -1 : signal, ordering: .relaxed)
+    }
 
     /// The signal that asked to stop (-1 when stopped without one), 0 while not stopped.
     public var signal: Int32 { raised.load(ordering: .relaxed) }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
 struct VerifyCommandTests {
-    /// The example release bundled into `bundle/`.
+    /// The example release bundled into `bundle/` (keep the copy alive while using the bundle:
+    /// its scratch folder goes with it).
     func bundled() throws -> (ExampleReleaseCopy, String) {
         let release = try ExampleReleaseCopy()
         let out = release.scratch.file("bundle")
@@ -13,7 +14,8 @@ struct VerifyCommandTests {
     }
 
     @Test func flippingOneByteOfAnyBundledFileFailsVerifyNamingIt() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         let files = try #require(try readManifest(out)["files"] as? [[String: Any]])
         let paths = files.compactMap { $0["path"] as? String } + ["SHA256SUMS"]
         #expect(paths.count == 8)
@@ -39,7 +41,8 @@ struct VerifyCommandTests {
     }
 
     @Test func aResizedFileIsNamed() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/day-01/documents/eula.txt"))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("\n".utf8))
@@ -50,7 +53,8 @@ struct VerifyCommandTests {
     }
 
     @Test func aMissingFileIsNamed() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         try FileManager.default.removeItem(atPath: out + "/day-01/images/web.qcow2.json")
         let run = try KoopackBinary.run(["verify", out])
         #expect(run.status == 1)
@@ -58,7 +62,8 @@ struct VerifyCommandTests {
     }
 
     @Test func anExtraFileIsNamed() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         try "stray".write(toFile: out + "/day-01/notes.txt", atomically: true, encoding: .utf8)
         let run = try KoopackBinary.run(["verify", out])
         #expect(run.status == 1)
@@ -67,6 +72,7 @@ struct VerifyCommandTests {
 
     @Test func aSymbolicLinkInPlaceOfAFileIsNotAccepted() throws {
         let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         let target = out + "/day-01/documents/eula.txt"
         try FileManager.default.removeItem(atPath: target)
         try FileManager.default.createSymbolicLink(atPath: target, withDestinationPath: release.folder + "/documents/eula.txt")
@@ -76,7 +82,8 @@ struct VerifyCommandTests {
     }
 
     @Test func anUnreadableManifestIsExitTwo() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         try "{ not json".write(toFile: out + "/manifest.json", atomically: true, encoding: .utf8)
         let run = try KoopackBinary.run(["verify", out])
         #expect(run.status == 2)
@@ -89,7 +96,8 @@ struct VerifyCommandTests {
     }
 
     @Test func aManifestPathLeavingTheBundleIsRefused() throws {
-        let (_, out) = try bundled()
+        let (release, out) = try bundled()
+        defer { withExtendedLifetime(release) {} }
         let url = URL(fileURLWithPath: out + "/manifest.json")
         let text = try String(contentsOf: url, encoding: .utf8)
         try text.replacingOccurrences(of: "\"path\": \"day-01/documents/eula.txt\"", with: "\"path\": \"../../etc/passwd\"")
