@@ -395,6 +395,8 @@ struct ReleaseReview {
             var input: ImageInput
             var dataDisks: Int
             var context: CheckContext
+            /// The image as release.yaml names it (an archive member keeps its own name).
+            var title: String
         }
         var jobs: [Job] = []
         for spec in release.specifications {
@@ -406,7 +408,8 @@ struct ReleaseReview {
                     for input in inputs {
                         jobs.append(Job(spec: spec, input: input,
                                         dataDisks: CheckRun.dataDiskCount(of: input, among: inputs, argument: file.path),
-                                        context: context))
+                                        context: context,
+                                        title: input.displayName == file.path ? file.written : input.displayName))
                     }
                 } catch {
                     review.unreadable.append("\(file.written) (\(file.key)): \(error)")
@@ -436,7 +439,7 @@ struct ReleaseReview {
             switch result {
             case .success(let checked):
                 if let id = checked.input.metadata?.id, !review.imageIDs.contains(id) { review.imageIDs.append(id) }
-                review.add("specification \(job.spec.name): \(job.input.displayName)", checked.findings)
+                review.add("specification \(job.spec.name): \(job.title)", checked.findings)
             case .failure(let error):
                 review.unreadable.append("\(job.input.displayName): \(error)")
             }

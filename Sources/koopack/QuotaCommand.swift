@@ -22,6 +22,9 @@ struct QuotaCommand: AsyncParsableCommand {
             10,000,000,000 bytes) a day; the day runs in GMT+08:00. koopack keeps a ledger of \
             what each bundle will upload on which day (reserved by `koopack bundle`) and what was \
             uploaded (recorded here), counting each distinct file (by SHA-256) once a day.
+
+            Every quota command first settles bundles that a killed `koopack bundle` left \
+            half-done: their reservations are cancelled (see koopack bundle --help).
             """,
         subcommands: [QuotaStatusCommand.self, QuotaPlanCommand.self, QuotaRecordCommand.self, QuotaCancelCommand.self]
     )
@@ -228,6 +231,7 @@ struct QuotaRecordCommand: AsyncParsableCommand {
         let limits = try quota.limits()
         let day = try self.day.map { try quota.day($0, limits: limits) }
         let ledger = try quota.openLedger()
+        BundleRepair.settle(ledger)
         let id = BundleRepair.bundleID(bundle)
         do {
             let rows = try ledger.record(bundleID: id, day: day)
@@ -252,6 +256,7 @@ struct QuotaCancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try quota.openLedger()
+        BundleRepair.settle(ledger)
         let id = BundleRepair.bundleID(bundle)
         do {
             let rows = try ledger.cancel(bundleID: id)
