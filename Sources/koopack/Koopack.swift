@@ -14,7 +14,10 @@ struct Koopack: AsyncParsableCommand {
             error or an input that could not be read.
             """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self, CheckCommand.self, ScanCommand.self, SbomCommand.self, AuditCommand.self]
+        subcommands: [
+            InspectCommand.self, CheckCommand.self, ScanCommand.self, SbomCommand.self,
+            BundleCommand.self, VerifyCommand.self, QuotaCommand.self, AuditCommand.self,
+        ]
     )
 
     /// Runs the command line, with koopack's exit codes: usage errors exit 2, not
