@@ -111,13 +111,24 @@ struct AuditCommand: AsyncParsableCommand {
         if blocked { throw ExitCode(1) }
     }
 
-    /// The release register of the ledger: the one named, or the default one when it exists.
+    /// The release register of the ledger (the one named, or the default one when it exists):
+    /// the images of every bundle recorded as uploaded with `koopack quota record`. A bundle
+    /// that was only written has not been released yet, so its images are not locked.
     private func ledgerRegister() throws -> ReleaseRegister {
         let path = ledger ?? Ledger.defaultPath().flatMap { HostFiles.exists($0) ? $0 : nil }
         guard let path else { return ReleaseRegister() }
         let opened = try Ledger(path: path)
-        return ReleaseRegister(releasedImageIDs: try opened.releasedImageIDs(),
-                               releasedProductIDs: try opened.releasedProductIDs())
+        var register = ReleaseRegister()
+        var uploaded: [String: Bool] = [:]
+        for record in try opened.releases() {
+            if uploaded[record.bundleID] == nil {
+                uploaded[record.bundleID] = try opened.reservations(bundleID: record.bundleID).contains { $0.state == .uploaded }
+            }
+            guard uploaded[record.bundleID] == true else { continue }
+            register.releasedImageIDs.insert(record.imageID)
+            if let product = record.productID { register.releasedProductIDs.insert(product) }
+        }
+        return register
     }
 }
 

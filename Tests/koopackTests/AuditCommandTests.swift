@@ -96,3 +96,32 @@ import Testing
         return root as? [[String: Any]]
     }
 }
+
+/// The release register round trip: `bundle` writes the image into the ledger's register, and
+/// once the bundle is recorded as uploaded, `audit` shows the image as locked.
+@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+struct AuditRegisterTests {
+    @Test func anImageBundledAndRecordedShowsAsLocked() throws {
+        let release = try ExampleReleaseCopy()
+        let out = release.scratch.file("bundle")
+        let bundled = try release.bundle(out)
+        #expect(bundled.status == 0, "\(bundled.stderr)")
+
+        let before = try KoopackBinary.run(["audit", "--format", "json", "--ledger", release.ledger, release.folder + "/images/web.qcow2"])
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(Self.states(before.stdout).allSatisfy { $0 != "locked" }, "bundled but not uploaded: not yet released")
+
+        let recorded = try KoopackBinary.run(["quota", "record", out, "--ledger", release.ledger],
+                                             environment: ["KOOPACK_NOW": String(ExampleReleaseCopy.now)])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let after = try KoopackBinary.run(["audit", "--format", "json", "--ledger", release.ledger, release.folder + "/images/web.qcow2"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(Self.states(after.stdout) == ["locked"], "\(after.stdout)")
+    }
+
+    static func states(_ json: String) -> [String] {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let images = root["images"] as? [[String: Any]] else { return [] }
+        return images.compactMap { $0["state"] as? String }
+    }
+}
