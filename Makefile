@@ -50,9 +50,10 @@ man:
 	cp .build/plugins/GenerateManual/outputs/koopack/koopack.1 man/koopack.1
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/koopack
 	install -m 644 man/koopack.1 $(DESTDIR)$(PREFIX)/share/man/man1/koopack.1
+	install -m 644 man/koopack-release.5 $(DESTDIR)$(PREFIX)/share/man/man5/koopack-release.5
 
 clean:
 	rm -rf .build
