@@ -5,22 +5,10 @@ import Testing
 /// Raw LUKS containers: LUKS1 made by qemu-img and held against it; LUKS2 made by cryptsetup and
 /// held against `cryptsetup luksDump` and the options it was made with.
 @Suite struct LUKSTests {
-    /// qemu-img's LUKS key derivation times itself and now and then fails to measure CPU time on
-    /// a loaded machine ("Unable to get accurate CPU usage"); such a run is simply repeated.
-    static func retrying<T>(_ body: () throws -> T) throws -> T {
-        var lastError: (any Error)?
-        for _ in 0..<12 {
-            do { return try body() } catch { lastError = error }
-        }
-        throw lastError ?? TestFailure("no attempt made")
-    }
-
     static func makeLUKS1(_ directory: TemporaryDirectory, _ name: String, options: String = "", size: String = "4M") throws -> String {
         let file = directory.file(name)
-        try retrying {
-            try QemuImg.run(["create", "-f", "luks", "--object", "secret,id=sec0,data=abc",
-                             "-o", "key-secret=sec0,iter-time=200" + (options.isEmpty ? "" : "," + options), file, size])
-        }
+        try QemuImg.run(["create", "-f", "luks", "--object", "secret,id=sec0,data=abc",
+                         "-o", "key-secret=sec0,iter-time=200" + (options.isEmpty ? "" : "," + options), file, size])
         return file
     }
 

@@ -16,10 +16,21 @@ enum QemuImg {
     static var available: Bool { path != nil }
 
     /// Runs qemu-img with `arguments`, throwing with its standard error when it fails.
+    /// qemu-img's LUKS key derivation times itself and, on a loaded machine, now and then fails
+    /// to measure its CPU time; such a run is repeated (up to 20 times, a moment apart) rather
+    /// than failed.
     @discardableResult
     static func run(_ arguments: [String], in directory: String? = nil) throws -> String {
         guard let path else { throw TestFailure("qemu-img is not installed") }
-        return try Command.run(path, arguments, in: directory)
+        var attempt = 0
+        while true {
+            do {
+                return try Command.run(path, arguments, in: directory)
+            } catch let failure as TestFailure where failure.description.contains("Unable to get accurate CPU usage") && attempt < 19 {
+                attempt += 1
+                usleep(200_000)
+            }
+        }
     }
 
     /// `qemu-img info --output=json` of `file`, parsed.
