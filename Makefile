@@ -4,6 +4,7 @@
 #   make test    install missing system packages, run the whole test suite
 #   make bench   speed figures as ratios against qemu-img, cp and sha256sum
 #   make man     regenerate man/koopack.1 from the argument parser
+#   make fuzz    build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md)
 
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
@@ -14,7 +15,7 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
                 qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools
 
-.PHONY: deps build demo test bench man install clean
+.PHONY: deps build demo test bench man install clean fuzz
 
 deps:
 	@missing=""; \
@@ -41,6 +42,13 @@ test: deps
 
 bench: build
 	sh Benchmarks/bench.sh
+
+# Fuzz every parser: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS to pick some.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) sh Fuzz/build.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/run.sh $(FUZZ_TARGETS)
 
 man:
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual \
