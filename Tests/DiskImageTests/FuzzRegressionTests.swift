@@ -58,4 +58,17 @@ import Testing
         }
         #expect(error.message.contains("ext_off at offset 56"))
     }
+
+    /// The guest-reader target's reads: first and last MiB, then the span the last 8 bytes pick.
+    static func readGuest(_ bytes: [UInt8]) throws {
+        let (_, disk) = try ImageInspector(resolver: NoFiles()).openGuest(MemoryByteSource(bytes), filename: "fuzz.img")
+        _ = try disk.read(at: 0, count: 1 << 20)
+        _ = try disk.read(at: disk.size - min(disk.size, 1 << 20), count: 1 << 20)
+    }
+
+    @Test func aQEDL2EntryNearTheTopOfTheOffsetRangeIsAnErrorNamingTheL2Entry() throws {
+        let bytes = try Self.input("guest-reader", "qed-l2-entry-run-overflow.bin")
+        let error = try #require(throws: ImageError.self) { try Self.readGuest(bytes) }
+        #expect(error.message.contains("L2 entry") && error.message.contains("points to cluster offset"))
+    }
 }
