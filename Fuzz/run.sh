@@ -36,6 +36,8 @@ for t in $targets; do
     dict=""
     [ -f "$here/dict/$t.dict" ] && dict="-dict=$here/dict/$t.dict"
     log="$here/scratch/$t.log"
+    marker="$here/scratch/$t.started"
+    touch "$marker"  # only artifacts newer than this count for this run
     echo "== $t: ${seconds}s or $runs runs, log $log"
     # shellcheck disable=SC2086
     "$bin/$t" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=5 -max_len="$(max_len "$t")" \
@@ -43,9 +45,9 @@ for t in $targets; do
         -artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} "$scratch" "$here/corpus/$t" > "$log" 2>&1
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-    crashes=$(find "$artifacts" -name 'crash-*' | wc -l)
-    timeouts=$(find "$artifacts" -name 'timeout-*' -o -name 'slow-unit-*' | wc -l)
-    ooms=$(find "$artifacts" -name 'oom-*' -o -name 'leak-*' | wc -l)
+    crashes=$(find "$artifacts" -newer "$marker" -name 'crash-*' | wc -l)
+    timeouts=$(find "$artifacts" -newer "$marker" \( -name 'timeout-*' -o -name 'slow-unit-*' \) | wc -l)
+    ooms=$(find "$artifacts" -newer "$marker" \( -name 'oom-*' -o -name 'leak-*' \) | wc -l)
     line=$(printf '%-16s %12s executions %3d crashes %3d timeouts %3d OOMs' "$t" "${execs:-?}" "$crashes" "$timeouts" "$ooms")
     echo "$line"
     summary="$summary$line
