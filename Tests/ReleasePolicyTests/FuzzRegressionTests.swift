@@ -1,0 +1,19 @@
+import DiskImage
+import Foundation
+import ReleasePolicy
+import Testing
+
+/// Policy profiles that break a YAML reader, under testdata/fuzz-regressions/policy-yaml/, fed
+/// through `PolicyProfile.load` as the policy-yaml fuzz target does.
+@Suite struct PolicyYAMLFuzzRegressionTests {
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("testdata/fuzz-regressions/policy-yaml").path
+
+    @Test func aBase60IntegerTooLargeForIntIsAWrongTypeErrorNotATrap() throws {
+        let text = try String(contentsOfFile: Self.folder + "/base-60-integer-overflow.yaml", encoding: .utf8)
+        let error = try #require(throws: ImageError.self) { try PolicyProfile.load(yaml: text, file: "profile.yaml") }
+        #expect(error.message.contains("allowed-regions"))
+        #expect(error.message.contains("the number 8022"))
+    }
+}
