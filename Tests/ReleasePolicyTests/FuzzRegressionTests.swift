@@ -16,4 +16,11 @@ import Testing
         #expect(error.message.contains("allowed-regions"))
         #expect(error.message.contains("the number 8022"))
     }
+
+    @Test func theFuzzerFoundBase60MaxPackageBytesIsAnErrorNamingTheKey() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/base-60-max-package-bytes.yaml"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        let error = try #require(throws: ImageError.self) { try PolicyProfile.load(yaml: text, file: "profile.yaml") }
+        #expect(error.message.contains("max-package-bytes"))
+    }
 }
