@@ -4,6 +4,7 @@
 #   make test    install missing system packages, run the whole test suite
 #   make bench   speed figures as ratios against qemu-img, cp and sha256sum
 #   make man     regenerate man/koopack.1 from the argument parser
+#   make fuzz    build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md)
 
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
@@ -17,7 +18,7 @@ APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev 
 # Python packages the SBOM tests validate with (the CycloneDX 1.5 and SPDX 2.3 schemas).
 PIP_PACKAGES := cyclonedx-python-lib spdx-tools
 
-.PHONY: deps build demo test bench man install clean
+.PHONY: deps build demo test bench man install clean fuzz
 
 deps:
 	@missing=""; \
@@ -43,6 +44,13 @@ test: deps
 
 bench: build
 	sh Benchmarks/bench.sh
+
+# Fuzz every parser: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS to pick some.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) sh Fuzz/build.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/run.sh $(FUZZ_TARGETS)
 
 man:
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual \

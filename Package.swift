@@ -6,6 +6,10 @@ let package = Package(
     products: [
         .executable(name: "koopack", targets: ["koopack"]),
         .library(name: "DiskImage", targets: ["DiskImage"]),
+        .library(name: "ImagePackage", targets: ["ImagePackage"]),
+        .library(name: "ReleasePolicy", targets: ["ReleasePolicy"]),
+        .library(name: "ReleaseBundle", targets: ["ReleaseBundle"]),
+        .library(name: "GuestFilesystem", targets: ["GuestFilesystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -7,7 +7,9 @@ public struct ProbeInput: Sendable {
     public let filename: String
     public let source: any ByteSource
 
-    /// How much of the file's start every probe gets.
+    /// How much of the file's start every probe gets: one 4 KiB read holds every magic number
+    /// koopack probes for at offset 0 (the ISO and fixed-VHD probes read their own sectors), and
+    /// a probe never reads more of a file than this.
     public static let headLength = 4096
 }
 

@@ -72,6 +72,13 @@ public enum ArchiveReader {
         guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
             throw ImageError(file: path, "not a readable archive: \(errorText(archive))")
         }
+        return try readMembers(of: archive, named: path, wantWhole: wantWhole)
+    }
+
+    /// The member loop shared by every way of opening an archive: walks `archive` (already open)
+    /// to its end, keeping each regular file's head and tail. `path` names the archive in errors.
+    static func readMembers(of archive: OpaquePointer, named path: String,
+                            wantWhole: (String, UInt64) -> Bool) throws -> [ArchiveMember] {
         var members: [ArchiveMember] = []
         var entry: OpaquePointer?
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -114,7 +121,7 @@ public enum ArchiveReader {
         return members
     }
 
-    private static func errorText(_ archive: OpaquePointer) -> String {
+    static func errorText(_ archive: OpaquePointer) -> String {
         archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
     }
 }

@@ -128,7 +128,8 @@ struct LUKS1Header: Sendable {
 
     /// QEMU's name for the cipher: the algorithm and its key size in bits (XTS keys are two keys).
     var cipherAlgorithm: String {
-        let bits = (modeParts.mode == "xts" ? keyBytes / 2 : keyBytes) * 8
+        // In 64 bits: key-bytes is the file's word, and a hostile one times 8 overflows 32.
+        let bits = UInt64(modeParts.mode == "xts" ? keyBytes / 2 : keyBytes) * 8
         return cipherName == "sm4" ? "sm4" : "\(cipherName)-\(bits)"
     }
 

@@ -78,6 +78,9 @@ public enum ParallelsFormat: ImageFormat {
         guard header.sectors <= UInt64.max / 512 else {
             throw ImageError.invalid("nb_sectors", at: 36, "is \(header.sectors), too many to be a size in bytes")
         }
+        guard header.extensionOffset <= UInt64.max / 512 else {
+            throw ImageError.invalid("ext_off", at: 56, "is \(header.extensionOffset) sectors, too many to be an offset in bytes")
+        }
         let batEnd = UInt64(headerLength) + UInt64(header.batEntries) * 4
         guard batEnd <= source.size else {
             throw ImageError.invalid("bat_entries", at: 32,

@@ -209,7 +209,9 @@ struct QEDClusterMap: Sendable {
         var run = 1
         while position + run < entries.count {
             let next = entries[position + run]
-            let same = entry <= QEDFormat.zeroClusterMarker ? next == entry : next == entry + UInt64(run) * clusterSize
+            // Checked: a damaged entry near UInt64.max is only rejected below, after the run.
+            let (following, overflow) = entry.addingReportingOverflow(UInt64(run) * clusterSize)
+            let same = entry <= QEDFormat.zeroClusterMarker ? next == entry : !overflow && next == following
             if !same { break }
             run += 1
         }

@@ -189,8 +189,9 @@ struct GUIDPartitionTable: Sendable {
                     continue
                 }
                 let (start, o1) = first.multipliedReportingOverflow(by: sectorSize)
-                let (size, o2) = (last - first + 1).multipliedReportingOverflow(by: sectorSize)
-                guard !o1, !o2 else {
+                let (sectors, o0) = (last - first).addingReportingOverflow(1)
+                let (size, o2) = sectors.multipliedReportingOverflow(by: sectorSize)
+                guard !o0, !o1, !o2 else {
                     warnings.append("GPT entry \(i + 1) has LBAs \(first)–\(last) beyond any disk; ignored")
                     continue
                 }

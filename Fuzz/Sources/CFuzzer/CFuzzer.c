@@ -1,0 +1,2 @@
+/* Declarations only: libFuzzer itself comes from the sanitizer runtime at link time. */
+#include "CFuzzer.h"
