@@ -65,45 +65,47 @@ public enum ArchiveReader {
     /// keep `headBytes` and `tailBytes`. Throws an `ImageError` naming the archive on damage.
     public static func members(ofArchiveAt path: String,
                                wantWhole: (String, UInt64) -> Bool) throws -> [ArchiveMember] {
-        guard let archive = archive_read_new() else { throw ImageError(file: path, "libarchive could not start") }
-        defer { archive_read_free(archive) }
-        archive_read_support_filter_all(archive)
-        archive_read_support_format_all(archive)
-        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
-            throw ImageError(file: path, "not a readable archive: \(errorText(archive))")
+        let la: LibArchive
+        do { la = try LibArchive.load() } catch let error as ImageError { throw error.attributed(to: path) }
+        guard let archive = la.readNew() else { throw ImageError(file: path, "libarchive could not start") }
+        defer { _ = la.readFree(archive) }
+        _ = la.supportFilterAll(archive)
+        _ = la.supportFormatAll(archive)
+        guard la.openFilename(archive, path, 1 << 20) == ARCHIVE_OK else {
+            throw ImageError(file: path, "not a readable archive: \(errorText(archive, la))")
         }
-        return try readMembers(of: archive, named: path, wantWhole: wantWhole)
+        return try readMembers(of: archive, using: la, named: path, wantWhole: wantWhole)
     }
 
     /// The member loop shared by every way of opening an archive: walks `archive` (already open)
     /// to its end, keeping each regular file's head and tail. `path` names the archive in errors.
-    static func readMembers(of archive: OpaquePointer, named path: String,
+    static func readMembers(of archive: OpaquePointer, using la: LibArchive, named path: String,
                             wantWhole: (String, UInt64) -> Bool) throws -> [ArchiveMember] {
         var members: [ArchiveMember] = []
         var entry: OpaquePointer?
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let status = archive_read_next_header(archive, &entry)
+            let status = la.nextHeader(archive, &entry)
             if status == ARCHIVE_EOF { break }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-                throw ImageError(file: path, "archive is damaged after \(members.count) members: \(errorText(archive))")
+                throw ImageError(file: path, "archive is damaged after \(members.count) members: \(errorText(archive, la))")
             }
             guard members.count < maxMembers else {
                 throw ImageError(file: path, "archive has more than \(maxMembers) members")
             }
-            let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-            guard archive_entry_filetype(entry) == 0o100000 /* AE_IFREG */ else { continue }
-            let declared = archive_entry_size_is_set(entry) != 0 ? UInt64(max(0, archive_entry_size(entry))) : 0
+            let name = la.entryPathname(entry).map { String(cString: $0) } ?? ""
+            guard la.entryFiletype(entry) == 0o100000 /* AE_IFREG */ else { continue }
+            let declared = la.entrySizeIsSet(entry) != 0 ? UInt64(max(0, la.entrySize(entry))) : 0
             let keepWhole = wantWhole(name, declared)
             let headLimit = keepWhole ? maxMetadataBytes : headBytes
             var head: [UInt8] = []
             var tail = TailBuffer(capacity: keepWhole ? 0 : tailBytes)
             var total: UInt64 = 0
             while true {
-                let n = chunk.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
+                let n = chunk.withUnsafeMutableBytes { la.readData(archive, $0.baseAddress, $0.count) }
                 if n == 0 { break }
                 guard n > 0 else {
-                    throw ImageError(file: path, offset: total, "member \(name) is damaged at byte \(total): \(errorText(archive))")
+                    throw ImageError(file: path, offset: total, "member \(name) is damaged at byte \(total): \(errorText(archive, la))")
                 }
                 let piece = chunk[0..<n]
                 if head.count < headLimit {
@@ -121,8 +123,8 @@ public enum ArchiveReader {
         return members
     }
 
-    static func errorText(_ archive: OpaquePointer) -> String {
-        archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
+    static func errorText(_ archive: OpaquePointer, _ la: LibArchive) -> String {
+        la.errorString(archive).map { String(cString: $0) } ?? "unknown error"
     }
 }
 

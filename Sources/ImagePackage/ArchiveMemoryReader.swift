@@ -13,15 +13,17 @@ extension ArchiveReader {
         guard bytes.count <= maxMemoryArchiveBytes else {
             throw ImageError(file: name, "archive is \(bytes.count) bytes, more than the \(maxMemoryArchiveBytes)-byte limit for one read from memory")
         }
-        guard let archive = archive_read_new() else { throw ImageError(file: name, "libarchive could not start") }
-        defer { archive_read_free(archive) }
-        archive_read_support_filter_all(archive)
-        archive_read_support_format_all(archive)
+        let la: LibArchive
+        do { la = try LibArchive.load() } catch let error as ImageError { throw error.attributed(to: name) }
+        guard let archive = la.readNew() else { throw ImageError(file: name, "libarchive could not start") }
+        defer { _ = la.readFree(archive) }
+        _ = la.supportFilterAll(archive)
+        _ = la.supportFormatAll(archive)
         return try bytes.withUnsafeBytes { buffer in
-            guard archive_read_open_memory(archive, buffer.baseAddress, buffer.count) == ARCHIVE_OK else {
-                throw ImageError(file: name, "not a readable archive: \(errorText(archive))")
+            guard la.openMemory(archive, buffer.baseAddress, buffer.count) == ARCHIVE_OK else {
+                throw ImageError(file: name, "not a readable archive: \(errorText(archive, la))")
             }
-            return try readMembers(of: archive, named: name, wantWhole: wantWhole)
+            return try readMembers(of: archive, using: la, named: name, wantWhole: wantWhole)
         }
     }
 }

@@ -14,6 +14,8 @@ public struct IMSMetadata: Sendable {
     /// Where each key sits in `fields` (the first occurrence), so typed accessors are lookups,
     /// not scans: an audit reads every field of tens of thousands of images.
     private let positions: [String: Int]
+    /// Each known key's value converted to its kind once, at init: accessors read it from here.
+    private let values: [String: IMSFieldValue]
     /// The file the metadata came from, for messages.
     public let file: String
 
@@ -21,19 +23,23 @@ public struct IMSMetadata: Sendable {
     /// Throws an `ImageError` naming `file` and the key, e.g.
     /// `web.json: key "min_disk": expected an integer, found the string "forty"`.
     public init(fields: [(String, JSONValue)], file: String) throws {
-        for (key, value) in fields {
+        var values: [String: IMSFieldValue] = [:]
+        var positions: [String: Int] = [:]
+        for (index, (key, value)) in fields.enumerated() {
+            let first = positions[key] == nil
+            if first { positions[key] = index }
             guard let kind = IMSField.kinds[key] else { continue }
             do {
-                _ = try kind.convert(value)
+                let converted = try kind.convert(value)
+                if first, let converted { values[key] = converted }
             } catch let problem as IMSFieldProblem {
                 throw ImageError(file: file, "key \"\(key)\": \(problem.message)")
             }
         }
         self.fields = fields
         self.file = file
-        var positions: [String: Int] = [:]
-        for (index, (key, _)) in fields.enumerated() where positions[key] == nil { positions[key] = index }
         self.positions = positions
+        self.values = values
     }
 
     /// The largest metadata document koopack reads. An IMS list response of a few thousand images
@@ -119,8 +125,7 @@ public struct IMSMetadata: Sendable {
     /// The value of `key` converted by its kind. Keys were checked at init, so a failure here
     /// cannot happen; it reads as absent.
     func converted(_ key: String) -> IMSFieldValue? {
-        guard let value = self[key], let kind = IMSField.kinds[key] else { return nil }
-        return (try? kind.convert(value)) ?? nil
+        values[key]
     }
 
     func string(_ key: String) -> String? {

@@ -24,8 +24,18 @@ public enum Regions {
     /// ignored); nil when it is none of the table's.
     public static func region(named name: String) -> Region? {
         let key = trimmed(name).lowercased()
-        return all.first { $0.id == key || $0.consoleName.lowercased() == key }
+        return byName[key]
     }
+
+    /// Every region under its ID and its lower-cased console name.
+    private static let byName: [String: Region] = {
+        var table: [String: Region] = [:]
+        for region in all {
+            table[region.id] = region
+            table[region.consoleName.lowercased()] = region
+        }
+        return table
+    }()
 
     /// The region ID for `name`: the table's ID when `name` is a known console name or ID, else
     /// `name` itself trimmed and lower-cased (region IDs are lower case), so unknown regions can
@@ -37,7 +47,11 @@ public enum Regions {
     }
 
     static func trimmed(_ s: String) -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        return String(s.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let bytes = s.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+              let last = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if first == bytes.startIndex && bytes.index(after: last) == bytes.endIndex { return s }
+        return String(s[first...last])
     }
 }

@@ -24,6 +24,11 @@ struct Koopack: AsyncParsableCommand {
     /// ArgumentParser's 64, so scripts see one code for "could not do what was asked".
     static func main() async {
         do {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == InspectCommand.configuration.commandName,
+               let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
+                Terminal.exit(await InspectCommand.run(images: quick.images, format: quick.format, guest: quick.guest))
+            }
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
