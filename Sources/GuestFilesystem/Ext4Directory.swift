@@ -94,16 +94,7 @@ extension Ext4FileSystem {
 
     /// The file type a directory entry records (`EXT4_FT_*`), nil when unknown.
     static func directoryEntryType(_ code: UInt8) -> GuestFileType? {
-        switch code {
-        case 1: .regular
-        case 2: .directory
-        case 3: .characterDevice
-        case 4: .blockDevice
-        case 5: .fifo
-        case 6: .socket
-        case 7: .symlink
-        default: nil
-        }
+        GuestFileType(directoryEntryCode: code)
     }
 
     /// The target of symlink `number`: in `i_block` for a fast symlink (no data blocks), in the

@@ -57,3 +57,21 @@ public protocol GuestFileSystem: Sendable {
     /// The target of symlink `number`.
     func symlinkTarget(_ number: UInt64) throws -> String
 }
+
+extension GuestFileType {
+    /// The type a directory entry records as a file-type code, the numbering ext2/3/4
+    /// (`EXT4_FT_*`) and XFS (`XFS_DIR3_FT_*`) share: 1 regular file ... 7 symlink. Nil for 0
+    /// (unknown) and anything else.
+    public init?(directoryEntryCode code: UInt8) {
+        switch code {
+        case 1: self = .regular
+        case 2: self = .directory
+        case 3: self = .characterDevice
+        case 4: self = .blockDevice
+        case 5: self = .fifo
+        case 6: self = .socket
+        case 7: self = .symlink
+        default: return nil
+        }
+    }
+}

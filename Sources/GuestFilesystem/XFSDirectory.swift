@@ -143,15 +143,6 @@ struct XFSDirectoryReader {
 
     /// The file type an XFS directory entry records (`XFS_DIR3_FT_*`).
     static func fileType(_ code: UInt8) -> GuestFileType? {
-        switch code {
-        case 1: .regular
-        case 2: .directory
-        case 3: .characterDevice
-        case 4: .blockDevice
-        case 5: .fifo
-        case 6: .socket
-        case 7: .symlink
-        default: nil
-        }
+        GuestFileType(directoryEntryCode: code)
     }
 }
