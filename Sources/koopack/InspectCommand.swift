@@ -11,7 +11,11 @@ struct InspectCommand: AsyncParsableCommand {
             uses the keys of `qemu-img info --output=json`, with two deliberate differences: a \
             fixed VHD is reported as format `vpc` (subformat `fixed`) with the footer's disk size, \
             where qemu-img says `raw`; and an ISO 9660 image is reported as format `iso`, where \
-            qemu-img says `raw`. koopack adds `subformat`, `warnings`, and `guest`: what the guest \
+            qemu-img says `raw`. A ZVHD or ZVHD2 file (Huawei's formats, with no public \
+            specification) is recognised by its name and reported as `zvhd`/`zvhd2` with \
+            `header-read` false. Files qemu-img refuses to open (a bad VHD or VHDX checksum, VMDK \
+            ZERO or read-only extents, LUKS2) are reported with warnings instead. koopack adds \
+            `subformat`, `warnings`, and `guest`: what the guest \
             disk holds, read through the image's block map (partition table `mbr`, `gpt` or \
             `none`; boot mode `bios`, `uefi`, `bios+uefi` or `none`; each partition's start and \
             size in bytes, type, name, bootable flag and filesystem). `--no-guest` skips it.
