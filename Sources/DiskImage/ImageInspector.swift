@@ -29,6 +29,12 @@ public struct ImageInspector: Sendable {
 
     /// Reads the header of `source` named `filename`, without following its backing chain.
     public func inspectHeader(_ source: any ByteSource, filename: String) throws -> ImageInfo {
+        try readHeader(source, filename: filename).info
+    }
+
+    /// The format that claims `source`, and the header it reads: probed once, for callers that
+    /// go on to open the guest through the same format.
+    private func readHeader(_ source: any ByteSource, filename: String) throws -> (format: any ImageFormat.Type, info: ImageInfo) {
         let context = InspectContext(filename: filename, resolver: resolver)
         do {
             let format = try Self.probe(source, filename: filename)
@@ -36,7 +42,7 @@ public struct ImageInspector: Sendable {
             if let backing = info.backingFilename, info.fullBackingFilename == nil {
                 info.fullBackingFilename = FilePaths.combine(base: filename, backing)
             }
-            return info
+            return (format, info)
         } catch let error as ImageError {
             throw error.attributed(to: filename)
         }
@@ -46,9 +52,16 @@ public struct ImageInspector: Sendable {
     /// its backing chain. A backing file that cannot be opened is a warning; a loop, or a chain
     /// deeper than `maxBackingDepth`, is an error.
     public func inspect(path: String) throws -> ImageInfo {
+        try inspectOpened(path: path).info
+    }
+
+    /// `inspect(path:)`, also handing back the opened file and its format, so the guest can be
+    /// opened without reading the header again.
+    private func inspectOpened(path: String) throws -> (source: any ByteSource, format: any ImageFormat.Type, info: ImageInfo) {
         let source: any ByteSource
         do { source = try resolver.open(path) } catch let error as ImageError { throw error.attributed(to: path) }
-        var info = try inspectHeader(source, filename: path)
+        let (format, header) = try readHeader(source, filename: path)
+        var info = header
         if info.actualSize == nil { info.actualSize = resolver.allocatedSize(of: path) }
         var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
         var current = info
@@ -71,17 +84,19 @@ public struct ImageInspector: Sendable {
             info.backingChain.append(parent)
             current = parent
         }
-        return info
+        return (source, format, info)
     }
 
     /// Reads the image at `path` as `inspect(path:)` does, then, when `guest` is true, what its
     /// guest disk holds. A guest that cannot be read (encrypted, no public format, a damaged
     /// block map) is a warning, not an error: the header facts still stand.
     public func inspect(path: String, guest: Bool) throws -> ImageInfo {
-        var info = try inspect(path: path)
+        let (source, format, header) = try inspectOpened(path: path)
+        var info = header
         guard guest else { return info }
         do {
-            let (_, disk) = try openGuest(path: path)
+            var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
+            let disk = try openGuest(source, format: format, header: header, filename: path, depth: 0, seen: &seen).disk
             info.guest = try GuestView.read(from: disk)
         } catch let error as ImageError {
             info.warnings.append("guest disk not read: \(error.message)")
@@ -117,7 +132,14 @@ public struct ImageInspector: Sendable {
 
     private func openGuest(_ source: any ByteSource, filename: String, depth: Int,
                            seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
-        var info = try inspectHeader(source, filename: filename)
+        let (format, header) = try readHeader(source, filename: filename)
+        return try openGuest(source, format: format, header: header, filename: filename, depth: depth, seen: &seen)
+    }
+
+    /// Opens the guest of an image whose header is already read, opening its backing chain first.
+    private func openGuest(_ source: any ByteSource, format: any ImageFormat.Type, header: ImageInfo, filename: String,
+                           depth: Int, seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
+        var info = header
         var backing: (any ByteSource)?
         if let next = info.fullBackingFilename {
             let parent = try openGuest(path: next, depth: depth + 1, seen: &seen)
@@ -126,7 +148,6 @@ public struct ImageInspector: Sendable {
         }
         let context = InspectContext(filename: filename, resolver: resolver)
         do {
-            let format = try Self.probe(source, filename: filename)
             return (info, try format.openGuest(source, info: info, context: context, backing: backing))
         } catch let error as ImageError {
             throw error.attributed(to: filename)
