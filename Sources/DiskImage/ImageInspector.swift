@@ -91,17 +91,23 @@ public struct ImageInspector: Sendable {
     /// guest disk holds. A guest that cannot be read (encrypted, no public format, a damaged
     /// block map) is a warning, not an error: the header facts still stand.
     public func inspect(path: String, guest: Bool) throws -> ImageInfo {
+        guest ? try inspectWithGuestDisk(path: path).info : try inspect(path: path)
+    }
+
+    /// `inspect(path:guest: true)`, also handing back the guest's disk, or why it could not be
+    /// opened, for callers that read more of the guest, such as the security scan.
+    public func inspectWithGuestDisk(path: String) throws -> (info: ImageInfo, disk: Result<any ByteSource, ImageError>) {
         let (source, format, header) = try inspectOpened(path: path)
         var info = header
-        guard guest else { return info }
         do {
             var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
             let disk = try openGuest(source, format: format, header: header, filename: path, depth: 0, seen: &seen).disk
             info.guest = try GuestView.read(from: disk)
+            return (info, .success(disk))
         } catch let error as ImageError {
             info.warnings.append("guest disk not read: \(error.message)")
+            return (info, .failure(error))
         }
-        return info
     }
 
     /// Opens the guest's disk of the image at `path`, reading unallocated ranges through the

@@ -50,10 +50,16 @@ public struct RootFilesystem: Sendable {
     /// Looks for the root filesystem on `disk` (the guest's disk, as `ImageInspector.openGuest`
     /// gives it). Never throws for what the disk holds: a filesystem koopack does not read
     /// (NTFS, btrfs, LUKS, a damaged superblock) is a reason in `.notReadable`.
-    public static func find(on disk: any ByteSource) -> Outcome {
+    /// `view` is the disk's guest view when the caller has already read it (inspect and check
+    /// do), so the partition table is not read twice.
+    public static func find(on disk: any ByteSource, view known: GuestView? = nil) -> Outcome {
         let view: GuestView
-        do { view = try GuestView.read(from: disk) } catch {
-            return .notReadable(reasons: ["the guest disk's partition table could not be read: \(message(error))"])
+        if let known {
+            view = known
+        } else {
+            do { view = try GuestView.read(from: disk) } catch {
+                return .notReadable(reasons: ["the guest disk's partition table could not be read: \(message(error))"])
+            }
         }
         var reasons: [String] = []
         var esp: (location: GuestVolumeLocation, filesystem: VfatFileSystem)?

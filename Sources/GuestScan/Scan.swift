@@ -62,9 +62,11 @@ public enum GuestScanner {
         return scan(disk: disk, metadata: metadata, includePackages: includePackages)
     }
 
-    /// Scans the guest disk `disk` (the bytes the guest sees).
-    public static func scan(disk: any ByteSource, metadata: IMSMetadata?, includePackages: Bool = false) -> ScanReport {
-        switch RootFilesystem.find(on: disk) {
+    /// Scans the guest disk `disk` (the bytes the guest sees); `view` is its guest view when the
+    /// caller has already read it.
+    public static func scan(disk: any ByteSource, view: GuestView? = nil, metadata: IMSMetadata?,
+                            includePackages: Bool = false) -> ScanReport {
+        switch RootFilesystem.find(on: disk, view: view) {
         case let .found(root):
             var report = scan(filesystem: root.filesystem, metadata: metadata, includePackages: includePackages)
             report.rootFilesystem = root.location
@@ -140,7 +142,7 @@ extension GuestScanner {
             case let .file(path):
                 return try scan(imageAt: path, metadata: input.metadata, includePackages: includePackages)
             case let .archiveMember(_, member):
-                let inspector = ImageInspector(resolver: ArchiveMemberAlone())
+                let inspector = ImageInspector(resolver: NoRelatedFiles())
                 let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
                 return scan(disk: disk, metadata: input.metadata, includePackages: includePackages)
             }
@@ -148,14 +150,4 @@ extension GuestScanner {
             throw error.attributed(to: input.displayName)
         }
     }
-}
-
-/// What an image inside an archive sees: no files beside it (its backing file or extents
-/// cannot be opened from the stream).
-struct ArchiveMemberAlone: FileResolver {
-    func open(_ path: String) throws -> any ByteSource {
-        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
-    }
-    func allocatedSize(of path: String) -> UInt64? { nil }
-    func canonicalPath(_ path: String) -> String? { nil }
 }

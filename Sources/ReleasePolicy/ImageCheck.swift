@@ -30,6 +30,9 @@ public struct ImageCheckResult: Sendable {
     public var imageCase: ImageCase
     public var classification: Classification
     public var findings: [Finding]
+    /// The guest's disk as it was opened for the guest view, or why it could not be; nil when the
+    /// guest was not asked for. The security scan reads the guest's files through it.
+    public var guestDisk: Result<any ByteSource, ImageError>?
 
     /// The verdict, warnings counting as failures when `strict`.
     public func verdict(strict: Bool) -> Verdict { Verdict(findings: findings, strict: strict) }
@@ -42,7 +45,7 @@ public enum ImageCheck {
     /// `ImageError` naming the image when its header cannot be read at all.
     public static func run(_ input: ImageInput, dataDiskCount: Int, context: CheckContext) throws -> ImageCheckResult {
         if let problem = input.unreadable { throw problem }
-        let info = try inspect(input, readGuest: context.readGuest)
+        let (info, guestDisk) = try inspect(input, readGuest: context.readGuest)
         let imageCase = ImageCase(
             fileName: input.displayName, info: info, guest: info.guest.map(guestFacts),
             metadata: input.metadata, packageBytes: input.packageBytes, dataDiskCount: dataDiskCount,
@@ -50,7 +53,7 @@ public enum ImageCheck {
             sellerOwner: context.sellerOwner, releasedIDs: context.releasedIDs)
         return ImageCheckResult(input: input, info: info, imageCase: imageCase,
                                 classification: Classification(imageCase),
-                                findings: evaluate(imageCase, profile: context.profile))
+                                findings: evaluate(imageCase, profile: context.profile), guestDisk: guestDisk)
     }
 
     /// The header facts and, when asked, the guest view of `input`, from a file or an archive
@@ -59,22 +62,25 @@ public enum ImageCheck {
     /// cannot be read from what the archive stream kept, `guest` stays nil (so no guest rule
     /// judges a disk it did not see) and a warning says why. The finding of the image itself
     /// (`input.warnings`) stays with the input, not the header facts.
-    static func inspect(_ input: ImageInput, readGuest: Bool) throws -> ImageInfo {
+    static func inspect(_ input: ImageInput, readGuest: Bool) throws -> (info: ImageInfo, disk: Result<any ByteSource, ImageError>?) {
         switch input.origin {
         case let .file(path):
-            return try ImageInspector().inspect(path: path, guest: readGuest)
+            guard readGuest else { return (try ImageInspector().inspect(path: path), nil) }
+            let (info, disk) = try ImageInspector().inspectWithGuestDisk(path: path)
+            return (info, disk)
         case let .archiveMember(_, member):
             let inspector = ImageInspector(resolver: NoRelatedFiles())
             var info = try inspector.inspectHeader(member.source, filename: input.displayName)
             info.actualSize = member.size
-            guard readGuest else { return info }
+            guard readGuest else { return (info, nil) }
             do {
                 let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
                 info.guest = try GuestView.read(from: disk)
+                return (info, .success(disk))
             } catch let error as ImageError {
                 info.warnings.append("guest disk not read inside the archive: \(error.message)")
+                return (info, .failure(error))
             }
-            return info
         }
     }
 
@@ -85,13 +91,4 @@ public enum ImageCheck {
         let hasFilesystem = view.wholeDiskFilesystem != nil || view.partitions.contains { $0.filesystem != nil }
         return GuestFacts(partitionTable: table, boot: boot, hasFilesystem: hasFilesystem)
     }
-}
-
-/// What an archive member sees: no files beside it.
-struct NoRelatedFiles: FileResolver {
-    func open(_ path: String) throws -> any ByteSource {
-        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
-    }
-    func allocatedSize(of path: String) -> UInt64? { nil }
-    func canonicalPath(_ path: String) -> String? { nil }
 }

@@ -122,7 +122,7 @@ enum CheckRun {
         let checked: [Result<ImageCheckResult, ImageError>] = await parallelMap(jobs) { job in
             do {
                 var result = try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: context)
-                if scan { result.findings = (result.findings + securityFindings(job.input)).sorted(by: Finding.reportOrder) }
+                if scan { result.findings = (result.findings + securityFindings(result)).sorted(by: Finding.reportOrder) }
                 return .success(result)
             }
             catch let error as ImageError { return .failure(error.attributed(to: job.input.displayName)) }
@@ -132,15 +132,20 @@ enum CheckRun {
         return outcomes.compactMap { $0 }
     }
 
-    /// KooGallery's security scan, run on the guest's root filesystem (KG401-KG410). An image
-    /// whose guest cannot be opened gets the scan's own note (KG410), not an error: the header
-    /// rules have already said what is wrong with it.
-    static func securityFindings(_ input: ImageInput) -> [Finding] {
-        do {
-            return try GuestScanner.scan(input).findings
-        } catch {
-            let rule = RuleCatalogue.definition("KG410")
-            return rule.map { [Finding($0, message: "the guest could not be opened for the security scan: \(error)")] } ?? []
+    /// KooGallery's security scan, run on the guest's root filesystem (KG401-KG410) through the
+    /// guest disk the check already opened. An image whose guest could not be opened gets the
+    /// scan's own note (KG410), not an error: the header rules have already said what is wrong
+    /// with it.
+    static func securityFindings(_ result: ImageCheckResult) -> [Finding] {
+        switch result.guestDisk {
+        case let .success(disk)?:
+            return GuestScanner.scan(disk: disk, view: result.info.guest, metadata: result.input.metadata).findings
+        case let .failure(error)?:
+            return RuleCatalogue.definition("KG410").map {
+                [Finding($0, message: "the guest could not be opened for the security scan: \(error.message)")]
+            } ?? []
+        case nil:
+            return []
         }
     }
 

@@ -79,11 +79,7 @@ enum Fixtures {
 }
 
 /// A resolver with no files: what an archive member or a fuzzer input sees.
-struct NoFiles: FileResolver {
-    func open(_ path: String) throws -> any ByteSource { throw ImageError(file: path, "no such file") }
-    func allocatedSize(of path: String) -> UInt64? { nil }
-    func canonicalPath(_ path: String) -> String? { nil }
-}
+typealias NoFiles = NoRelatedFiles
 
 /// Resolves relative paths inside one folder, as if the process ran there.
 struct FolderResolver: FileResolver {

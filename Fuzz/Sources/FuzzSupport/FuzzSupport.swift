@@ -5,14 +5,7 @@ import Glibc
 
 /// A resolver with no files: a fuzzed image that names a backing file, an extent or a data
 /// file gets the same clean "cannot be opened" error an archive member does.
-public struct NoFiles: FileResolver {
-    public init() {}
-    public func open(_ path: String) throws -> any ByteSource {
-        throw ImageError("\(path): no such file (the fuzzer's resolver has none)")
-    }
-    public func allocatedSize(of path: String) -> UInt64? { nil }
-    public func canonicalPath(_ path: String) -> String? { nil }
-}
+public typealias NoFiles = NoRelatedFiles
 
 /// The fuzzer's input as bytes.
 public func fuzzBytes(_ start: UnsafeRawPointer, _ count: Int) -> [UInt8] {
