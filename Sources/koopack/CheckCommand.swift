@@ -72,18 +72,8 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let outcomes = await CheckRun.run(arguments: images, options: options, context: context,
-                                          scan: !noScan && !noGuest)
-        var unreadable = false
-        var results: [ImageCheckResult] = []
-        for outcome in outcomes {
-            switch outcome {
-            case let .success(result): results.append(result)
-            case let .failure(error):
-                unreadable = true
-                Terminal.diagnose(error.description)
-            }
-        }
+        let (results, unreadable) = diagnosingFailures(
+            await CheckRun.run(arguments: images, options: options, context: context, scan: !noScan && !noGuest))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: Terminal.write(CheckJSON.render(results, strict: strict).serialized(indent: 2) + "\n")
@@ -102,34 +92,12 @@ struct CheckCommand: AsyncParsableCommand {
 enum CheckRun {
     static func run(arguments: [String], options: DiscoveryOptions, context: CheckContext,
                     scan: Bool) async -> [Result<ImageCheckResult, ImageError>] {
-        var jobs: [(input: ImageInput, dataDisks: Int)] = []
-        var outcomes: [Result<ImageCheckResult, ImageError>?] = []
-        var slots: [Int] = []
-        for argument in arguments {
-            do {
-                let inputs = try ImageDiscovery.discover(argument, options: options)
-                for input in inputs {
-                    slots.append(outcomes.count)
-                    outcomes.append(nil)
-                    jobs.append((input, dataDiskCount(of: input, among: inputs, argument: argument)))
-                }
-            } catch let error as ImageError {
-                outcomes.append(.failure(error.attributed(to: argument)))
-            } catch {
-                outcomes.append(.failure(ImageError(file: argument, "\(error)")))
-            }
+        await runOverImages(arguments, options: options) { input, package, argument in
+            var result = try ImageCheck.run(input, dataDiskCount: dataDiskCount(of: input, among: package, argument: argument),
+                                            context: context)
+            if scan { result.findings = (result.findings + securityFindings(result)).sorted(by: Finding.reportOrder) }
+            return result
         }
-        let checked: [Result<ImageCheckResult, ImageError>] = await parallelMap(jobs) { job in
-            do {
-                var result = try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: context)
-                if scan { result.findings = (result.findings + securityFindings(result)).sorted(by: Finding.reportOrder) }
-                return .success(result)
-            }
-            catch let error as ImageError { return .failure(error.attributed(to: job.input.displayName)) }
-            catch { return .failure(ImageError(file: job.input.displayName, "\(error)")) }
-        }
-        for (slot, result) in zip(slots, checked) { outcomes[slot] = result }
-        return outcomes.compactMap { $0 }
     }
 
     /// KooGallery's security scan, run on the guest's root filesystem (KG401-KG410) through the

@@ -52,24 +52,10 @@ struct InspectCommand: AsyncParsableCommand {
             catch let error as ImageError { return .failure(error.attributed(to: path)) }
             catch { return .failure(ImageError(file: path, "\(error)")) }
         }
-        var failed = false
-        var reports: [JSONValue] = []
-        var text = ""
-        for result in results {
-            switch result {
-            case let .success(info):
-                switch format {
-                case .json: reports.append(info.json)
-                case .text: text += InspectText.render(info)
-                }
-            case let .failure(error):
-                failed = true
-                Terminal.diagnose(error.description)
-            }
-        }
+        let (infos, failed) = diagnosingFailures(results)
         switch format {
-        case .json: Terminal.write(JSONValue.array(reports).serialized(indent: 4) + "\n")
-        case .text: Terminal.write(text)
+        case .json: Terminal.write(JSONValue.array(infos.map(\.json)).serialized(indent: 4) + "\n")
+        case .text: Terminal.write(infos.map(InspectText.render).joined())
         }
         return failed ? 2 : 0
     }

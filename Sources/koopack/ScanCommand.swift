@@ -49,17 +49,9 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let outcomes = await ScanRun.run(arguments: images, options: options)
-        var unreadable = false
-        var results: [ScanResult] = []
-        for outcome in outcomes {
-            switch outcome {
-            case let .success(result): results.append(result)
-            case let .failure(error):
-                unreadable = true
-                Terminal.diagnose(error.description)
-            }
-        }
+        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options) { input, _, _ in
+            ScanResult(image: input.displayName, metadataFile: input.metadataFile, report: try GuestScanner.scan(input))
+        })
         switch format {
         case .text: Terminal.write(ScanText.render(results))
         case .json: Terminal.write(ScanJSON.render(results).serialized(indent: 2) + "\n")
@@ -80,38 +72,4 @@ struct ScanResult: Sendable {
     var image: String
     var metadataFile: String?
     var report: ScanReport
-}
-
-/// Finds and scans the images of every argument, in parallel, keeping argument order.
-enum ScanRun {
-    static func run(arguments: [String], options: DiscoveryOptions) async -> [Result<ScanResult, ImageError>] {
-        var jobs: [ImageInput] = []
-        var outcomes: [Result<ScanResult, ImageError>?] = []
-        var slots: [Int] = []
-        for argument in arguments {
-            do {
-                for input in try ImageDiscovery.discover(argument, options: options) {
-                    slots.append(outcomes.count)
-                    outcomes.append(nil)
-                    jobs.append(input)
-                }
-            } catch let error as ImageError {
-                outcomes.append(.failure(error.attributed(to: argument)))
-            } catch {
-                outcomes.append(.failure(ImageError(file: argument, "\(error)")))
-            }
-        }
-        let scanned: [Result<ScanResult, ImageError>] = await parallelMap(jobs) { input in
-            do {
-                let report = try GuestScanner.scan(input)
-                return .success(ScanResult(image: input.displayName, metadataFile: input.metadataFile, report: report))
-            } catch let error as ImageError {
-                return .failure(error.attributed(to: input.displayName))
-            } catch {
-                return .failure(ImageError(file: input.displayName, "\(error)"))
-            }
-        }
-        for (slot, result) in zip(slots, scanned) { outcomes[slot] = result }
-        return outcomes.compactMap { $0 }
-    }
 }
