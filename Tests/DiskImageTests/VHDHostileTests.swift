@@ -22,15 +22,7 @@ import Testing
 
     static func expectError(_ bytes: [UInt8], mentioning text: String,
                             sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            let info = try inspect(bytes)
-            Issue.record("expected an error mentioning \"\(text)\", got \(info.json.serialized(indent: nil))",
-                         sourceLocation: sourceLocation)
-        } catch let error as ImageError {
-            #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("not an ImageError: \(error)", sourceLocation: sourceLocation)
-        }
+        VHDTestKit.expectError(mentioning: text, sourceLocation: sourceLocation) { try inspect(bytes) }
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 8, 300, 511, 600, 1024, 1535, 1550])

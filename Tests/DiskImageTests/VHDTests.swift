@@ -4,6 +4,21 @@ import Testing
 
 /// Helpers the VHD and VHDX tests share: patterned raw disks, byte patching, checksums.
 enum VHDTestKit {
+    /// Expects reading a header with `inspect` to fail with an `ImageError` whose message
+    /// contains `text`; a header read, or another error, is recorded as the failure.
+    static func expectError(mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation,
+                            _ inspect: () throws -> ImageInfo) {
+        do {
+            let info = try inspect()
+            Issue.record("expected an error mentioning \"\(text)\", got \(info.json.serialized(indent: nil))",
+                         sourceLocation: sourceLocation)
+        } catch let error as ImageError {
+            #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("not an ImageError: \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// A raw disk of `size` bytes: each 512-byte sector carries its number and a byte pattern,
     /// except two holes of zeros (1 MiB + 3 KiB at 1 MiB, and the 1 MiB at 4 MiB when it fits).
     static func pattern(size: Int) -> [UInt8] {
