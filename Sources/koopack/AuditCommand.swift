@@ -82,7 +82,8 @@ struct AuditCommand: AsyncParsableCommand {
                 failed = true
             }
         }
-        var report = ReleasePolicy.audit(account, register: register, sellerOwner: owner)
+        let full = ReleasePolicy.audit(account, register: register, sellerOwner: owner)
+        var report = full
         for warning in report.warnings { Terminal.diagnose("\(warning.file): \(warning.message)") }
         if let state {
             do { report = report.filtered(states: try AuditReport.states(named: state)) }
@@ -95,10 +96,10 @@ struct AuditCommand: AsyncParsableCommand {
         case .csv: Terminal.write(report.csv)
         }
         if failed { throw ExitCode(2) }
-        let full = ReleasePolicy.audit(account, register: register, sellerOwner: owner)
         var blocked = false
+        let entries = releaseIDs.isEmpty ? [:] : Dictionary(full.entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for id in releaseIDs {
-            guard let entry = full.entries.first(where: { $0.id == id }) else {
+            guard let entry = entries[id] else {
                 Terminal.diagnose("\(release ?? "release"): image \(id) is not in the lists given, so its state is unknown")
                 blocked = true
                 continue
