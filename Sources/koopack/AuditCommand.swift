@@ -154,11 +154,8 @@ enum AuditInputs {
     }
 
     static func addDocument(_ path: String, region: String?, to account: inout ImageAccount) throws {
-        let source = try FileByteSource(path: path)
-        guard source.size <= UInt64(ImageAccount.maximumDocumentBytes) else {
-            throw ImageError(file: path, "is \(source.size) bytes, more than the \(ImageAccount.maximumDocumentBytes) bytes an image list may have")
-        }
-        try account.add(document: try source.read(at: 0, count: Int(source.size)), file: path, region: region)
+        try account.add(document: try HostFiles.readSmallFile(path, limit: ImageAccount.maximumDocumentBytes),
+                        file: path, region: region)
     }
 
     /// The IMS image IDs a release names: given as IDs, or in its images' metadata sidecars

@@ -66,7 +66,9 @@ struct CheckCommand: AsyncParsableCommand {
         var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest)
         do {
             if let policy { context.profile = try PolicyProfile.load(yaml: try TextFiles.read(policy), file: policy) }
-            if let releasedList { context.releasedIDs = try TextFiles.idList(releasedList) }
+            if let releasedList {
+                context.releasedIDs = try ReleaseRegister.parseList(try TextFiles.read(releasedList), file: releasedList).allIDs
+            }
         } catch {
             Terminal.diagnose("\(error)")
             throw ExitCode(2)

@@ -5,13 +5,15 @@ set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 . "$here/../lib/disk.sh"
 out=$1
-for attempt in 1 2 3; do
+# Up to 20 tries a moment apart, as the Swift tests retry qemu-img (Tests/DiskImageTests/Support/QemuImg.swift).
+for attempt in $(seq 20); do
     if qemu-img create -q -f qcow2 --object secret,id=s,data=x \
         -o encrypt.format=luks,encrypt.key-secret=s,encrypt.iter-time=100 \
         "$out/secure-db.qcow2" 40G 2>/dev/null; then
         exit 0
     fi
     rm -f "$out/secure-db.qcow2"
+    sleep 0.2
 done
 echo "qemu-img could not make the LUKS qcow2" >&2
 exit 1
