@@ -294,26 +294,6 @@ enum QuotaFindings {
     }
 }
 
-/// Findings as `koopack check` prints them, for findings that belong to no image.
-enum FindingLines {
-    static func render(_ findings: [Finding], indent: String = "  ") -> String {
-        var out = ""
-        for finding in findings.sorted(by: { $0.severity > $1.severity }) {
-            let label: String
-            switch finding.severity {
-            case .error: label = Terminal.red("error  ")
-            case .warning: label = Terminal.yellow("warning")
-            case .note: label = "note   "
-            }
-            out += "\(indent)\(label) \(finding.ruleID) \(finding.ruleName): \(finding.message)\n"
-            if !finding.evidence.isEmpty {
-                out += "\(indent)        evidence: " + finding.evidence.map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + "\n"
-            }
-            if let remedy = finding.remedy { out += "\(indent)        remedy: \(remedy)\n" }
-        }
-        return out
-    }
-}
 
 /// Runs blocking per-file work (hashing, copying) on at most one task per core, one file per
 /// task, and returns the results in input order.

@@ -25,19 +25,7 @@ enum CheckText {
             // not do (a guest not read inside an archive): neither is a rule's finding.
             for warning in result.input.warnings { out += "  \(Terminal.yellow("warning")) \(warning)\n" }
             for warning in result.info.warnings { out += "  note    \(warning)\n" }
-            for finding in result.findings {
-                let label: String
-                switch finding.severity {
-                case .error: label = Terminal.red("error  ")
-                case .warning: label = Terminal.yellow("warning")
-                case .note: label = "note   "
-                }
-                out += "  \(label) \(finding.ruleID) \(finding.ruleName): \(finding.message)\n"
-                if !finding.evidence.isEmpty {
-                    out += "          evidence: " + finding.evidence.map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + "\n"
-                }
-                if let remedy = finding.remedy { out += "          remedy: \(remedy)\n" }
-            }
+            out += FindingLines.lines(result.findings)
         }
         if results.count > 1 {
             let eligible = results.filter { $0.verdict(strict: strict).isEligible }.count

@@ -24,16 +24,7 @@ enum ScanText {
             if report.scanned { facts.append("\(report.accountCount) accounts, \(report.homes.count) homes") }
             if let file = result.metadataFile { facts.append("metadata \(file)") }
             if !facts.isEmpty { out += "  " + facts.joined(separator: " · ") + "\n" }
-            for finding in report.findings {
-                let label: String
-                switch finding.severity {
-                case .error: label = Terminal.red("error  ")
-                case .warning: label = Terminal.yellow("warning")
-                case .note: label = "note   "
-                }
-                out += "  \(label) \(finding.ruleID) \(finding.ruleName): \(finding.message)\n"
-                if let remedy = finding.remedy { out += "          remedy: \(remedy)\n" }
-            }
+            out += FindingLines.lines(report.findings, evidence: false)
             for warning in report.warnings { out += "  not read: \(warning)\n" }
         }
         if results.count > 1 {
