@@ -51,6 +51,7 @@ let package = Package(
                 "DiskImage",
                 "ImagePackage",
                 "ReleasePolicy",
+                "QuotaLedger",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -69,11 +70,11 @@ let package = Package(
         .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
         .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy"],
                     resources: [.copy("validate-cyclonedx.py"), .copy("validate-spdx.py")]),
-        .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "koopackTests", dependencies: ["koopack", "DiskImage", "ImagePackage", "ReleasePolicy"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
-        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "ReleaseBundle"]),
+        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "QuotaLedger", "ReleaseBundle"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,20 +32,9 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: text, json or sarif (SARIF 2.1.0, for code scanning).")
     var format: OutputFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("IMS metadata for the images, instead of their sidecars.", valueName: "file"))
-    var metadata: String?
-
-    @Option(name: .customLong("image-id"), help: ArgumentHelp("Pick the image with this ID from a metadata list.", valueName: "id"))
-    var imageID: String?
-
-    @Option(name: .long, help: ArgumentHelp("The region the images live in (console name or region ID), when the metadata does not say.", valueName: "region"))
-    var region: String?
-
-    @Option(name: .long, help: ArgumentHelp("The seller's project ID: images owned by another project are shared.", valueName: "project-id"))
-    var owner: String?
-
-    @Option(name: .customLong("released-list"), help: ArgumentHelp("A file of image or product IDs already released, one per line.", valueName: "file"))
-    var releasedList: String?
+    @OptionGroup var imageMetadata: MetadataOptions
+    @OptionGroup var seller: SellerOptions
+    @OptionGroup var released: ReleasedListOptions
 
     @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
     var policy: String?
@@ -61,6 +50,13 @@ struct CheckCommand: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
     var images: [String]
+
+    // The shared options under the names `run` reads them by.
+    var metadata: String? { imageMetadata.metadata }
+    var imageID: String? { imageMetadata.imageID }
+    var region: String? { seller.region }
+    var owner: String? { seller.owner }
+    var releasedList: String? { released.releasedList }
 
     func run() async throws {
         var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest)
@@ -78,12 +74,8 @@ struct CheckCommand: AsyncParsableCommand {
             await CheckRun.run(arguments: images, options: options, context: context, scan: !noScan && !noGuest))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
-        case .json: Terminal.write(CheckJSON.render(results, strict: strict).serialized(indent: 2) + "\n")
-        case .sarif:
-            let log = sarifLog(results: results.map { ($0.input.displayName, $0.findings) },
-                               toolVersion: Koopack.configuration.version,
-                               informationURI: "https://github.com/koopack/koopack")
-            Terminal.write(log.serialized(indent: 2) + "\n")
+        case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))
+        case .sarif: SARIF.write(results.map { ($0.input.displayName, $0.findings) })
         }
         if unreadable { throw ExitCode(2) }
         if results.contains(where: { !$0.verdict(strict: strict).isEligible }) { throw ExitCode(1) }

@@ -54,7 +54,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         let (infos, failed) = diagnosingFailures(results)
         switch format {
-        case .json: Terminal.write(JSONValue.array(infos.map(\.json)).serialized(indent: 4) + "\n")
+        case .json: JSONOutput.write(.array(infos.map(\.json)), indent: 4)
         case .text: Terminal.write(infos.map(InspectText.render).joined())
         }
         return failed ? 2 : 0

@@ -35,17 +35,17 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: text, json or sarif (SARIF 2.1.0, for code scanning).")
     var format: OutputFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("IMS metadata for the images, instead of their sidecars (for KG409).", valueName: "file"))
-    var metadata: String?
-
-    @Option(name: .customLong("image-id"), help: ArgumentHelp("Pick the image with this ID from a metadata list.", valueName: "id"))
-    var imageID: String?
+    @OptionGroup var imageMetadata: MetadataOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
 
     @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
     var images: [String]
+
+    // The shared options under the names `run` reads them by.
+    var metadata: String? { imageMetadata.metadata }
+    var imageID: String? { imageMetadata.imageID }
 
     func run() async throws {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
@@ -54,12 +54,8 @@ struct ScanCommand: AsyncParsableCommand {
         })
         switch format {
         case .text: Terminal.write(ScanText.render(results))
-        case .json: Terminal.write(ScanJSON.render(results).serialized(indent: 2) + "\n")
-        case .sarif:
-            let log = sarifLog(results: results.map { ($0.image, $0.report.findings) },
-                               toolVersion: Koopack.configuration.version,
-                               informationURI: "https://github.com/koopack/koopack")
-            Terminal.write(log.serialized(indent: 2) + "\n")
+        case .json: JSONOutput.write(ScanJSON.render(results))
+        case .sarif: SARIF.write(results.map { ($0.image, $0.report.findings) })
         }
         if unreadable { throw ExitCode(2) }
         let worst = results.flatMap(\.report.findings).map(\.severity).max()

@@ -45,20 +45,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         bar?.finish()
-        var out = ""
-        for difference in result.differences {
-            out += "\(Terminal.red(difference.kind.rawValue)): \(difference.path): \(difference.detail)\n"
-        }
-        let files = result.manifest.files.count
-        if result.differences.isEmpty {
-            out += "bundle \(bundle) (\(result.manifest.bundleID)): \(Terminal.green("verified")), "
-                + "\(files) file\(files == 1 ? "" : "s"), \(Sizes.describe(result.verifiedBytes))\n"
-        } else {
-            let count = result.differences.count
-            out += "bundle \(bundle) (\(result.manifest.bundleID)): \(Terminal.red("\(count) difference\(count == 1 ? "" : "s")")); "
-                + "\(result.verifiedFiles) of \(files) files verified\n"
-        }
-        Terminal.write(out)
+        Terminal.write(VerifyText.render(result, bundle: bundle))
         if !result.differences.isEmpty { throw ExitCode(1) }
     }
 }

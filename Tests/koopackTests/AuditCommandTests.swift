@@ -125,3 +125,13 @@ struct AuditRegisterTests {
         return images.compactMap { $0["state"] as? String }
     }
 }
+
+@Suite struct AuditUsageTests {
+    @Test func anUnknownStateIsAUsageErrorBeforeAnyInputIsRead() throws {
+        let run = try KoopackBinary.run(["audit", "--state", "locked,bogus", "/nonexistent/images.json"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--state") && run.stderr.contains("bogus"), "\(run.stderr)")
+        #expect(!run.stderr.contains("/nonexistent"), "the input was read: \(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+}

@@ -16,7 +16,7 @@ enum CheckText {
             out += "\(Terminal.bold(result.input.displayName)): \(verdictText)\n"
             let c = result.classification
             var facts = ["\(result.info.format)", Sizes.binary(result.info.virtualSize),
-                         CheckJSON.kebab(c.kind.rawValue), CheckJSON.kebab(c.provenance.rawValue)]
+                         JSONOutput.kebab(c.kind.rawValue), JSONOutput.kebab(c.provenance.rawValue)]
             if let region = c.regionID { facts.append(region) }
             if let guest = result.info.guest { facts.append("\(guest.partitionTable), boot \(guest.boot)") }
             if let file = result.input.metadataFile { facts.append("metadata \(file)") }
@@ -46,7 +46,7 @@ enum CheckJSON {
                 ("image", .string(result.input.displayName)),
                 ("verdict", .string(verdictName(result.verdict(strict: strict)))),
                 ("classification", classification(result.classification)),
-                ("findings", .array(result.findings.map(finding))),
+                ("findings", .array(result.findings.map(JSONOutput.finding))),
             ]
             if let file = result.input.metadataFile { members.append(("metadata-file", .string(file))) }
             members.append(("warnings", .array(result.input.warnings.map { .string($0) })))
@@ -66,38 +66,10 @@ enum CheckJSON {
 
     static func classification(_ c: Classification) -> JSONValue {
         .object([
-            ("kind", .string(kebab(c.kind.rawValue))),
-            ("provenance", .string(kebab(c.provenance.rawValue))),
+            ("kind", .string(JSONOutput.kebab(c.kind.rawValue))),
+            ("provenance", .string(JSONOutput.kebab(c.provenance.rawValue))),
             ("encrypted", .bool(c.encrypted)),
             ("region", c.regionID.map { .string($0) } ?? .null),
         ])
-    }
-
-    static func finding(_ f: Finding) -> JSONValue {
-        .object([
-            ("rule", .string(f.ruleID)),
-            ("name", .string(f.ruleName)),
-            ("severity", .string(f.severity.description)),
-            ("message", .string(f.message)),
-            ("evidence", .object(f.evidence.map { ($0.0, .string($0.1)) })),
-            ("remedy", f.remedy.map { .string($0) } ?? .null),
-        ])
-    }
-
-    /// `systemDisk` → `system-disk`, `fullECS` → `full-ecs`.
-    static func kebab(_ name: String) -> String {
-        var out = ""
-        let characters = Array(name)
-        for (i, ch) in characters.enumerated() {
-            if ch.isUppercase {
-                let previousLower = i > 0 && characters[i - 1].isLowercase
-                let nextLower = i + 1 < characters.count && characters[i + 1].isLowercase && i > 0 && characters[i - 1].isUppercase
-                if previousLower || nextLower { out.append("-") }
-                out.append(Character(ch.lowercased()))
-            } else {
-                out.append(ch)
-            }
-        }
-        return out
     }
 }

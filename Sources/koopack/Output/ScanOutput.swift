@@ -66,7 +66,7 @@ enum ScanJSON {
             ("not-readable", .array(report.notReadable.map(JSONValue.string))),
             ("accounts", .int(Int64(report.accountCount))),
             ("homes", .array(report.homes.map(JSONValue.string))),
-            ("findings", .array(report.findings.map(CheckJSON.finding))),
+            ("findings", .array(report.findings.map(JSONOutput.finding))),
             ("warnings", .array(report.warnings.map(JSONValue.string))),
         ]
     }

@@ -1,23 +1,51 @@
+import Foundation
 import Testing
 import DiskImage
 import ImagePackage
 @testable import ReleasePolicy
+@testable import koopack
+
+/// Image cases on the committed sidecar of testdata/packages/eligible: a private system disk image
+/// that passes every KG1xx rule (only KG117's note fires), and ways to spoil it.
+enum SARIFCases {
+    static let sidecar = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("testdata/packages/eligible/web-server.qcow2.json").path
+
+    /// The eligible image with `changes` to its metadata (a key set replaces or adds it).
+    static func clean(metadata changes: [(String, JSONValue)] = []) throws -> ImageCase {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sidecar)))
+        var fields = try #require(try IMSMetadata.parseDocument(bytes, file: sidecar).first).fields
+        for (key, value) in changes {
+            if let i = fields.firstIndex(where: { $0.0 == key }) { fields[i].1 = value } else { fields.append((key, value)) }
+        }
+        let metadata = try IMSMetadata(fields: fields, file: sidecar)
+        return ImageCase(fileName: "web-server.qcow2", info: info(), metadata: metadata, packageBytes: 2 << 30,
+                         sellerOwner: metadata["owner"]?.stringValue)
+    }
+
+    /// Header facts of a clean 40 GiB qcow2 image.
+    static func info() -> ImageInfo {
+        var info = ImageInfo(filename: "web-server.qcow2", format: "qcow2", virtualSize: 40 << 30)
+        info.dirty = false
+        return info
+    }
+}
 
 /// Checks the parts of SARIF 2.1.0 that consumers (GitHub code scanning among them) require.
 @Suite struct SARIFTests {
     func log() throws -> JSONValue {
-        var bad = try Cases.clean(metadata: [("__whole_image", .string("true")), ("status", .string("saving")),
+        var bad = try SARIFCases.clean(metadata: [("__whole_image", .string("true")), ("status", .string("saving")),
                                              ("region", .string("cn-north-4"))])
         bad.packageBytes = 128_000_000_001
-        var damaged = try Cases.clean()
-        var info = Cases.info()
+        var damaged = try SARIFCases.clean()
+        var info = SARIFCases.info()
         info.corrupt = true
         info.warnings = ["refcount table overlaps the L1 table", "second"]
         damaged.info = info
         return sarifLog(results: [
             (artifact: "images/web image#1.qcow2", findings: evaluate(bad)),
             (artifact: "images/db.qcow2", findings: evaluate(damaged)),
-            (artifact: "images/clean.qcow2", findings: evaluate(try Cases.clean())),
+            (artifact: "images/clean.qcow2", findings: evaluate(try SARIFCases.clean())),
             (artifact: "file:///srv/images/other.vmdk", findings: [
                 Finding(ruleID: "KG405", ruleName: "ssh-host-keys-left", severity: .warning, message: "host keys")]),
         ], toolVersion: "0.1.0", informationURI: "https://example.org/koopack")

@@ -1,21 +1,31 @@
 import DiskImage
+import ReleasePolicy
 
-/// The SARIF 2.1.0 log of a `koopack check` run, so code-scanning dashboards (GitHub, GitLab,
-/// Azure DevOps) can show release findings beside other analysis results.
-public enum SARIF {
+/// The SARIF 2.1.0 log of a `koopack check` or `koopack scan` run, so code-scanning dashboards
+/// (GitHub, GitLab, Azure DevOps) can show release findings beside other analysis results.
+enum SARIF {
     /// The schema URI SARIF 2.1.0 logs name.
-    public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+    static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
     /// The SARIF version written.
-    public static let version = "2.1.0"
+    static let version = "2.1.0"
     /// The three levels SARIF allows besides `none`, which koopack's severities map to one to one.
-    public static let levels: Set<String> = ["error", "warning", "note"]
+    static let levels: Set<String> = ["error", "warning", "note"]
+
+    /// Where the driver says koopack comes from.
+    static let informationURI = "https://github.com/koopack/koopack"
+
+    /// Writes the SARIF log of `results` (artifact and findings) on standard output.
+    static func write(_ results: [(artifact: String, findings: [Finding])]) {
+        JSONOutput.write(sarifLog(results: results, toolVersion: Koopack.configuration.version,
+                                  informationURI: SARIF.informationURI))
+    }
 }
 
 /// A SARIF 2.1.0 log of `results` (one entry per checked artifact: its path or URI and its
 /// findings). The driver lists EVERY rule of the catalogue, so each result's `ruleIndex` points
 /// at its rule; a finding whose rule the catalogue does not know gets no `ruleIndex`.
 /// `informationURI`, when given, becomes the driver's `informationUri` (an absolute URI).
-public func sarifLog(results: [(artifact: String, findings: [Finding])], toolVersion: String,
+func sarifLog(results: [(artifact: String, findings: [Finding])], toolVersion: String,
                      informationURI: String? = nil) -> JSONValue {
     let catalogue = RuleCatalogue.all
     var index: [String: Int] = [:]

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import DiskImage
 @testable import ReleasePolicy
+@testable import koopack
 
 /// Validates a log against the official OASIS SARIF 2.1.0 JSON schema with Python's `jsonschema`,
 /// when `KOOPACK_SARIF_SCHEMA` names a copy of `sarif-schema-2.1.0.json` (the schema is not
@@ -12,18 +13,18 @@ import DiskImage
     @Test(.enabled(if: schemaPath.map { FileManager.default.fileExists(atPath: $0) } ?? false,
                    "KOOPACK_SARIF_SCHEMA does not name the SARIF 2.1.0 schema"))
     func aLogValidatesAgainstTheOASISSchema() throws {
-        var bad = try Cases.clean(metadata: [("__whole_image", .string("true")), ("status", .string("saving")),
+        var bad = try SARIFCases.clean(metadata: [("__whole_image", .string("true")), ("status", .string("saving")),
                                              ("region", .string("cn-north-4"))])
         bad.packageBytes = 128_000_000_001
-        var info = Cases.info()
+        var info = SARIFCases.info()
         info.corrupt = true
         info.warnings = ["refcount table overlaps the L1 table", "second"]
-        var damaged = try Cases.clean()
+        var damaged = try SARIFCases.clean()
         damaged.info = info
         let log = sarifLog(results: [
             (artifact: "images/web image#1.qcow2", findings: evaluate(bad)),
             (artifact: "images/db.qcow2", findings: evaluate(damaged)),
-            (artifact: "images/clean.qcow2", findings: evaluate(try Cases.clean())),
+            (artifact: "images/clean.qcow2", findings: evaluate(try SARIFCases.clean())),
         ], toolVersion: "0.1.0", informationURI: "https://example.org/koopack")
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("koopack-\(UUID().uuidString).sarif")
         defer { try? FileManager.default.removeItem(at: logURL) }

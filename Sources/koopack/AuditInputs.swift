@@ -1,0 +1,93 @@
+import DiskImage
+import ImagePackage
+import QuotaLedger
+import ReleaseBundle
+import ReleasePolicy
+
+/// How `audit` reads its inputs: its paths, a release's images and the ledger's register.
+enum AuditInputs {
+    /// A JSON list file, a folder of them (and of sidecars), or an image file with its sidecar.
+    static func add(_ path: String, region: String?, to account: inout ImageAccount) throws {
+        if HostFiles.isDirectory(path) {
+            for name in try HostFiles.list(path).sorted() where FilePaths.pathExtension(name) == "json" {
+                try addDocument(path + "/" + name, region: region, to: &account)
+            }
+        } else if FilePaths.pathExtension(path) == "json" {
+            try addDocument(path, region: region, to: &account)
+        } else {
+            for input in try ImageDiscovery.discover(path, options: DiscoveryOptions()) {
+                guard let metadata = input.metadata else {
+                    throw ImageError(file: input.displayName, "has no IMS metadata sidecar (NAME.json), so its state cannot be told")
+                }
+                try account.add(image: metadata, region: region, source: input.displayName)
+            }
+        }
+    }
+
+    static func addDocument(_ path: String, region: String?, to account: inout ImageAccount) throws {
+        try account.add(document: try HostFiles.readSmallFile(path, limit: ImageAccount.maximumDocumentBytes),
+                        file: path, region: region)
+    }
+
+    /// The IMS image IDs a release names: given as IDs, or in its images' metadata sidecars
+    /// (which join the account, so an image that is in no list is still judged).
+    static func imageIDs(of release: Release, account: inout ImageAccount) throws -> [String] {
+        var ids: [String] = []
+        for specification in release.specifications {
+            switch specification.image.source {
+            case let .imsID(id):
+                ids.append(id)
+            case let .file(file):
+                let options = DiscoveryOptions(metadataFile: specification.image.metadata?.path)
+                for input in try ImageDiscovery.discover(file.path, options: options) {
+                    guard let metadata = input.metadata, let id = metadata.id else {
+                        throw ImageError(file: release.file, "specification \(specification.name): image \(file.written) has no IMS metadata with an id")
+                    }
+                    ids.append(id)
+                    if account.image(id: id) == nil {
+                        try account.add(image: metadata, region: specification.regions.first, source: input.metadataFile ?? file.path)
+                    }
+                }
+            }
+        }
+        return ids
+    }
+
+    /// The release register of the ledger (the one named, or the default one when it exists):
+    /// its bundled images, each with whether its bundle was recorded as uploaded, as the audit
+    /// counts them (`ReleaseRegister(bundled:)`).
+    static func ledgerRegister(_ named: String?) throws -> ReleaseRegister {
+        let path = named ?? Ledger.defaultPath().flatMap { HostFiles.exists($0) ? $0 : nil }
+        guard let path else { return ReleaseRegister() }
+        let opened = try Ledger(path: path)
+        var uploaded: [String: Bool] = [:]
+        var bundled: [BundledImage] = []
+        for record in try opened.releases() {
+            if uploaded[record.bundleID] == nil {
+                uploaded[record.bundleID] = try opened.reservations(bundleID: record.bundleID).contains { $0.state == .uploaded }
+            }
+            bundled.append(BundledImage(imageID: record.imageID, productID: record.productID, bundleID: record.bundleID,
+                                        uploaded: uploaded[record.bundleID] == true))
+        }
+        return ReleaseRegister(bundled: bundled)
+    }
+
+    /// Whether every image of a release (`ids`) is releasable in `report`; each one that is not,
+    /// or is in none of the lists, is diagnosed naming the `release` file.
+    static func allReleasable(_ ids: [String], in report: AuditReport, release: String) -> Bool {
+        var releasable = true
+        let entries = ids.isEmpty ? [:] : Dictionary(report.entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for id in ids {
+            guard let entry = entries[id] else {
+                Terminal.diagnose("\(release): image \(id) is not in the lists given, so its state is unknown")
+                releasable = false
+                continue
+            }
+            if entry.state != .releasable {
+                Terminal.diagnose("\(release): image \(id) (\(entry.name ?? "unnamed")) is \(entry.state.rawValue), not releasable: \(entry.nextStep)")
+                releasable = false
+            }
+        }
+        return releasable
+    }
+}
