@@ -66,15 +66,18 @@ let package = Package(
                 "GuestScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
-        .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage"]),
-        .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy"],
+        // The process runner, scratch folder and qemu-img every test target shares.
+        .target(name: "KoopackTestSupport", path: "Tests/KoopackTestSupport"),
+        .testTarget(name: "DiskImageTests", dependencies: ["DiskImage", "KoopackTestSupport"]),
+        .testTarget(name: "GuestFilesystemTests", dependencies: ["GuestFilesystem", "DiskImage", "KoopackTestSupport"]),
+        .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy", "KoopackTestSupport"],
                     resources: [.copy("validate-cyclonedx.py"), .copy("validate-spdx.py")]),
-        .testTarget(name: "koopackTests", dependencies: ["koopack", "DiskImage", "ImagePackage", "ReleasePolicy"]),
-        .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
-        .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),
-        .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
-        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "QuotaLedger", "ReleaseBundle"]),
+        // Depends on the executable so that the binary it runs is always the one just built.
+        .testTarget(name: "koopackTests", dependencies: ["koopack", "DiskImage", "ImagePackage", "ReleasePolicy", "KoopackTestSupport"]),
+        .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage", "KoopackTestSupport"]),
+        .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy", "KoopackTestSupport"]),
+        .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "KoopackTestSupport"]),
+        .testTarget(name: "ReleaseBundleTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy", "QuotaLedger", "ReleaseBundle", "KoopackTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

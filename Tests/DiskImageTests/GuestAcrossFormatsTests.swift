@@ -32,7 +32,7 @@ struct GuestAcrossFormatsTests {
 
     enum Disk: String, CaseIterable { case mbr, gpt, blank }
 
-    private func makeDisk(_ disk: Disk, in directory: TemporaryDirectory) throws -> String {
+    private func makeDisk(_ disk: Disk, in directory: Scratch) throws -> String {
         switch disk {
         case .mbr: return try TestDisks.makeMBRDisk(in: directory)
         case .gpt: return try TestDisks.makeGPTDisk(in: directory)
@@ -42,7 +42,7 @@ struct GuestAcrossFormatsTests {
 
     @Test(arguments: Disk.allCases)
     func everyFormatGivesTheRawDisksGuestViewAndBytes(disk: Disk) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try makeDisk(disk, in: directory)
         let expected = try GuestView.read(from: FileByteSource(path: raw)).json
         for conversion in Self.conversions {
@@ -59,7 +59,7 @@ struct GuestAcrossFormatsTests {
     /// A qcow2 overlay that has written nothing: its partition table lives in its backing file.
     @Test(arguments: Disk.allCases)
     func anOverlaysGuestViewComesThroughItsBackingFile(disk: Disk) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try makeDisk(disk, in: directory)
         let base = directory.file("base.qcow2")
         try QemuImg.run(["convert", "-O", "qcow2", raw, base])

@@ -121,7 +121,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 @Suite struct GuestDamageTests {
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func aPrimaryGPTHeaderWithABadCRCFallsBackToTheBackupWithAWarning() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var disk = PatchedByteSource(try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory)))
         disk.patch(512 + 16, [0xDE, 0xAD])
         let guest = try GuestView.read(from: disk)
@@ -135,7 +135,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func damagedPrimaryPartitionEntriesFallBackToTheBackupEntries() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var disk = PatchedByteSource(try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory)))
         disk.patch(1024 + 56, Array("XX".utf8))  // the first entry's name
         let guest = try GuestView.read(from: disk)
@@ -146,7 +146,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func bothGPTHeadersDamagedGiveNoPartitionsAndAWarningNotAnError() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var disk = PatchedByteSource(try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory)))
         disk.patch(512 + 16, [0xDE, 0xAD])
         disk.patch(TestDisks.gptDiskSize - 512 + 16, [0xDE, 0xAD])
@@ -159,7 +159,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func aGPTClaimingTenMillionEntriesIsCappedWithAWarningAndReadsLittle() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var disk = PatchedByteSource(try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory)))
         disk.patchU32(512 + 80, 10_000_000)
         try refreshHeaderCRC(&disk, headerAt: 512)
@@ -207,7 +207,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func aTruncatedGPTDiskWarnsThatItsBackupHeaderIsGone() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory))
         let guest = try GuestView.read(from: SliceByteSource(file, offset: 0, length: 100 << 20))
         #expect(guest.partitions.count == 2)
@@ -217,7 +217,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func mbrPartitionsPastTheEndOfTheDiskAreWarnedAbout() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try FileByteSource(path: try TestDisks.makeMBRDisk(in: directory))
         let guest = try GuestView.read(from: SliceByteSource(file, offset: 0, length: 40 << 20))
         #expect(guest.partitions.count == 2)

@@ -23,14 +23,14 @@ final class CountingResolver: FileResolver {
 @Suite struct GuestReadCostTests {
     /// A 40 GiB system disk (GPT, a vfat EFI system partition and an ext4 root) compressed into
     /// qcow2: the header and the guest view together read a few hundred kilobytes, not the disk.
-    @Test(.enabled(if: QemuImg.available && DiskTool.exist("sfdisk", "mkfs.ext4", "mkfs.vfat"),
+    @Test(.enabled(if: QemuImg.available && Tool.exists("sfdisk", "mkfs.ext4", "mkfs.vfat"),
                    "needs qemu-img, sfdisk, mkfs.ext4 and mkfs.vfat"))
     func theGuestViewOfACompressed40GiBSystemDiskReadsAFewHundredKilobytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = directory.file("system.raw")
         let diskBytes: UInt64 = 40 << 30
         try DiskTool.sparseFile(raw, bytes: diskBytes)
-        try DiskTool.run("sfdisk", ["-q", raw], input: """
+        try Tool.run("sfdisk", ["-q", raw], input: """
             label: gpt
             start=2048, size=204800, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System"
             start=206848, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
@@ -38,12 +38,12 @@ final class CountingResolver: FileResolver {
             """)
         let esp = directory.file("esp.img")
         try DiskTool.sparseFile(esp, bytes: 100 << 20)
-        try DiskTool.run("mkfs.vfat", ["-n", "ESP", esp])
+        try Tool.run("mkfs.vfat", ["-n", "ESP", esp])
         try DiskTool.copy(esp, into: raw, at: 2048 * 512)
         // The root filesystem is made in place at its partition's offset: copying a 40 GiB
         // sparse file in would read 40 GiB of holes.
         let rootBytes = diskBytes - 206848 * 512 - 34 * 512
-        try DiskTool.run("mkfs.ext4", ["-q", "-F", "-E", "offset=\(206848 * 512),lazy_itable_init=1,lazy_journal_init=1",
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-E", "offset=\(206848 * 512),lazy_itable_init=1,lazy_journal_init=1",
                                        "-L", "root", raw, "\(rootBytes / 1024)k"])
         try? FileManager.default.removeItem(atPath: esp)
         let image = directory.file("system.qcow2")

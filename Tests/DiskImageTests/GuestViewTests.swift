@@ -4,7 +4,7 @@ import Testing
 
 /// `sfdisk --json` of `disk`: the partition table as util-linux reads it.
 private func sfdiskTable(_ disk: String) throws -> [String: Any] {
-    let text = try DiskTool.run("sfdisk", ["--json", disk])
+    let text = try Tool.run("sfdisk", ["--json", disk])
     guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
           let table = object["partitiontable"] as? [String: Any] else {
         throw TestFailure("sfdisk --json printed no partition table for \(disk)")
@@ -24,7 +24,7 @@ private func view(_ path: String) throws -> GuestView {
 @Suite struct GuestViewTests {
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func anMBRDiskListsItsBootableExt4AndSwapPartitionsAsSfdiskDoes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = try TestDisks.makeMBRDisk(in: directory)
         let guest = try view(disk)
         let table = try sfdiskTable(disk)
@@ -56,7 +56,7 @@ private func view(_ path: String) throws -> GuestView {
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func aGPTDiskWithAnEFISystemPartitionBootsUEFIAndListsVfatAndXFS() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = try TestDisks.makeGPTDisk(in: directory)
         let guest = try view(disk)
         let table = try sfdiskTable(disk)
@@ -89,12 +89,12 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.partitions[1].typeName == "Linux filesystem")
     }
 
-    @Test(.enabled(if: DiskTool.exist("sgdisk"), "sgdisk is not installed"))
+    @Test(.enabled(if: Tool.exists("sgdisk"), "sgdisk is not installed"))
     func aGPTDiskWithABIOSBootPartitionAndAnESPBootsBothWaysAsSgdiskMadeIt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("hybrid.raw")
         try DiskTool.sparseFile(disk, bytes: 64 << 20)
-        try DiskTool.run("sgdisk", ["-n", "1:2048:+1M", "-t", "1:EF02", "-c", "1:grub",
+        try Tool.run("sgdisk", ["-n", "1:2048:+1M", "-t", "1:EF02", "-c", "1:grub",
                                     "-n", "2:0:+16M", "-t", "2:EF00", "-c", "2:esp",
                                     "-n", "3:0:0", "-t", "3:8300", "-A", "3:set:2", disk])
         let guest = try view(disk)
@@ -103,7 +103,7 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.partitions.map(\.name) == ["grub", "esp", nil] || guest.partitions.map(\.name) == ["grub", "esp", "Linux filesystem"])
         #expect(guest.partitions.map(\.bootable) == [false, false, true])
         // sgdisk -p prints each partition's first sector; they must be ours.
-        let printed = try DiskTool.run("sgdisk", ["-p", disk])
+        let printed = try Tool.run("sgdisk", ["-p", disk])
         let firstSectors = printed.split(separator: "\n").compactMap { line -> UInt64? in
             let fields = line.split(separator: " ")
             guard fields.count > 2, Int(fields[0]) != nil else { return nil }
@@ -129,7 +129,7 @@ private func view(_ path: String) throws -> GuestView {
     }
 
     @Test func aBlankDiskHasNoTableNoFilesystemAndDoesNotBoot() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let guest = try view(try TestDisks.makeBlankDisk(in: directory))
         #expect(guest.partitionTable == "none")
         #expect(guest.boot == "none")
@@ -139,9 +139,9 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.json["filesystem"] == JSONValue.null)
     }
 
-    @Test(.enabled(if: DiskTool.exist("sfdisk"), "sfdisk is not installed"))
+    @Test(.enabled(if: Tool.exists("sfdisk"), "sfdisk is not installed"))
     func anExtendedPartitionsLogicalPartitionsAreNumberedFromFiveAsSfdiskNumbersThem() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("extended.raw")
         try DiskTool.sparseFile(disk, bytes: 64 << 20)
         let script = """
@@ -152,7 +152,7 @@ private func view(_ path: String) throws -> GuestView {
             start=24576, size=20480, type=83
             start=47104, size=30720, type=8e
             """
-        try DiskTool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
+        try Tool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
         let guest = try view(disk)
         let theirs = sfdiskPartitions(try sfdiskTable(disk))
         #expect(guest.warnings.isEmpty, "\(guest.warnings)")
@@ -169,13 +169,13 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.partitions[3].typeName == "Linux LVM")
     }
 
-    @Test(.enabled(if: DiskTool.exist("mkfs.ext4"), "mkfs.ext4 is not installed"),
+    @Test(.enabled(if: Tool.exists("mkfs.ext4"), "mkfs.ext4 is not installed"),
           arguments: ["ext2", "ext3", "ext4"])
     func anUnpartitionedDiskReportsTheExtFilesystemItHolds(kind: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("\(kind).raw")
         try DiskTool.sparseFile(disk, bytes: 32 << 20)
-        try DiskTool.run("mkfs.ext4", ["-F", "-q", "-t", kind, "-L", "whole", "-U", "c0ffee00-1234-4abc-8def-0123456789ab", disk])
+        try Tool.run("mkfs.ext4", ["-F", "-q", "-t", kind, "-L", "whole", "-U", "c0ffee00-1234-4abc-8def-0123456789ab", disk])
         let guest = try view(disk)
         #expect(guest.partitionTable == "none")
         #expect(guest.filesystem == kind)
@@ -185,11 +185,11 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.json["filesystem"] == .string(kind))
     }
 
-    @Test(.enabled(if: DiskTool.exist("mkfs.vfat"), "mkfs.vfat is not installed"))
+    @Test(.enabled(if: Tool.exists("mkfs.vfat"), "mkfs.vfat is not installed"))
     func anUnpartitionedFATVolumeIsNotMistakenForAnMBR() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("floppy.raw")
-        try DiskTool.run("mkfs.vfat", ["-C", "-n", "FLOPPY", "-i", "CAFEF00D", disk, "8192"])
+        try Tool.run("mkfs.vfat", ["-C", "-n", "FLOPPY", "-i", "CAFEF00D", disk, "8192"])
         let guest = try view(disk)
         #expect(guest.partitionTable == "none")
         #expect(guest.filesystem == "vfat")
@@ -197,13 +197,13 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.wholeDiskFilesystem?.uuid == "CAFE-F00D")
     }
 
-    @Test(.enabled(if: DiskTool.exist("cryptsetup"), "cryptsetup is not installed"), arguments: ["luks1", "luks2"])
+    @Test(.enabled(if: Tool.exists("cryptsetup"), "cryptsetup is not installed"), arguments: ["luks1", "luks2"])
     func aLUKSVolumeIsRecognisedWithItsUUID(kind: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("luks.raw")
         try DiskTool.sparseFile(disk, bytes: 32 << 20)
         let uuid = "11111111-2222-4333-8444-555555555555"
-        try DiskTool.run("cryptsetup", ["luksFormat", "--batch-mode", "--type", kind, "--uuid", uuid,
+        try Tool.run("cryptsetup", ["luksFormat", "--batch-mode", "--type", kind, "--uuid", uuid,
                                         "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", disk, "-"],
                          input: "a test passphrase")
         let guest = try view(disk)
@@ -212,24 +212,24 @@ private func view(_ path: String) throws -> GuestView {
         #expect(guest.wholeDiskFilesystem?.version == (kind == "luks1" ? "LUKS1" : "LUKS2"))
     }
 
-    @Test(.enabled(if: DiskTool.exist("mkfs.btrfs"), "mkfs.btrfs is not installed"))
+    @Test(.enabled(if: Tool.exists("mkfs.btrfs"), "mkfs.btrfs is not installed"))
     func aBtrfsVolumeIsRecognised() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("btrfs.raw")
         try DiskTool.sparseFile(disk, bytes: 128 << 20)
-        try DiskTool.run("mkfs.btrfs", ["-f", "-q", "-L", "koobtr", "-U", "22222222-3333-4444-8555-666666666666", disk])
+        try Tool.run("mkfs.btrfs", ["-f", "-q", "-L", "koobtr", "-U", "22222222-3333-4444-8555-666666666666", disk])
         let guest = try view(disk)
         #expect(guest.filesystem == "btrfs")
         #expect(guest.wholeDiskFilesystem?.label == "koobtr")
         #expect(guest.wholeDiskFilesystem?.uuid == "22222222-3333-4444-8555-666666666666")
     }
 
-    @Test(.enabled(if: DiskTool.exist("mkfs.ntfs"), "mkfs.ntfs is not installed"))
+    @Test(.enabled(if: Tool.exists("mkfs.ntfs"), "mkfs.ntfs is not installed"))
     func anNTFSVolumeIsRecognised() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let disk = directory.file("ntfs.raw")
         try DiskTool.sparseFile(disk, bytes: 32 << 20)
-        try DiskTool.run("mkfs.ntfs", ["-F", "-Q", "-q", "-L", "koontfs", disk])
+        try Tool.run("mkfs.ntfs", ["-F", "-Q", "-q", "-L", "koontfs", disk])
         let guest = try view(disk)
         #expect(guest.partitionTable == "none")
         #expect(guest.filesystem == "ntfs")
@@ -255,13 +255,13 @@ private func view(_ path: String) throws -> GuestView {
         }
     }
 
-    @Test(.enabled(if: DiskTool.exist("xorriso"), "xorriso is not installed"))
+    @Test(.enabled(if: Tool.exists("xorriso"), "xorriso is not installed"))
     func anISOReadAsADiskHoldsAnISO9660FilesystemLabelledWithItsVolumeID() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try FileManager.default.createDirectory(atPath: directory.file("tree"), withIntermediateDirectories: true)
         try directory.write("tree/readme.txt", Array("hello".utf8))
         let iso = directory.file("cd.iso")
-        try DiskTool.run("xorriso", ["-as", "mkisofs", "-quiet", "-V", "KOOCD", "-o", iso, directory.file("tree")])
+        try Tool.run("xorriso", ["-as", "mkisofs", "-quiet", "-V", "KOOCD", "-o", iso, directory.file("tree")])
         let guest = try view(iso)
         #expect(guest.partitionTable == "none")
         #expect(guest.filesystem == "iso9660")
@@ -270,7 +270,7 @@ private func view(_ path: String) throws -> GuestView {
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func theGuestViewJSONHasEveryPartitionKeyWithNullsWhereAbsent() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let guest = try view(try TestDisks.makeMBRDisk(in: directory))
         let json = guest.json
         #expect(json["partition-table"] == .string("mbr"))
@@ -294,7 +294,7 @@ private func view(_ path: String) throws -> GuestView {
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
     func readingTheGuestViewTakesAFewSmallReadsNotTheDisk() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let standard = try TestDisks.makeStandard(in: directory)
         for disk in [standard.mbr, standard.gpt, standard.blank] {
             let counting = CountingByteSource(try FileByteSource(path: disk))

@@ -4,22 +4,22 @@ import Testing
 
 /// ISOs made by `xorriso -as mkisofs` with the options each test names.
 private struct ISOMaker {
-    let directory: TemporaryDirectory
+    let directory: Scratch
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try Scratch()
         let tree = directory.file("tree")
         try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
         try directory.write("tree/readme.txt", Array("koopack test medium\n".utf8))
         // A dummy 2 KiB BIOS boot image and a small FAT image for EFI, as installers carry.
         try directory.write("tree/boot.img", [UInt8](repeating: 0x90, count: 2048))
-        try DiskTool.run("mkfs.vfat", ["-C", directory.file("tree/efi.img"), "1440"])
+        try Tool.run("mkfs.vfat", ["-C", directory.file("tree/efi.img"), "1440"])
     }
 
     /// Makes `name` with the extra mkisofs `options` and returns its path.
     func make(_ name: String, _ options: [String]) throws -> String {
         let path = directory.file(name)
-        try DiskTool.run("xorriso", ["-as", "mkisofs", "-quiet", "-o", path] + options + [directory.file("tree")])
+        try Tool.run("xorriso", ["-as", "mkisofs", "-quiet", "-o", path] + options + [directory.file("tree")])
         return path
     }
 }
@@ -30,7 +30,7 @@ private let biosOptions = ["-b", "boot.img", "-no-emul-boot", "-boot-load-size",
 private let efiOptions = ["-e", "efi.img", "-no-emul-boot"]
 
 @Suite struct ISO9660FormatTests {
-    static let toolsAvailable = DiskTool.exist("xorriso", "mkfs.vfat")
+    static let toolsAvailable = Tool.exists("xorriso", "mkfs.vfat")
 
     @Test(.enabled(if: ISO9660FormatTests.toolsAvailable && QemuImg.available, "xorriso, mkfs.vfat or qemu-img is not installed"),
           arguments: [

@@ -5,7 +5,7 @@ import Testing
 /// Raw LUKS containers: LUKS1 made by qemu-img and held against it; LUKS2 made by cryptsetup and
 /// held against `cryptsetup luksDump` and the options it was made with.
 @Suite struct LUKSTests {
-    static func makeLUKS1(_ directory: TemporaryDirectory, _ name: String, options: String = "", size: String = "4M") throws -> String {
+    static func makeLUKS1(_ directory: Scratch, _ name: String, options: String = "", size: String = "4M") throws -> String {
         let file = directory.file(name)
         try QemuImg.run(["create", "-f", "luks", "--object", "secret,id=sec0,data=abc",
                          "-o", "key-secret=sec0,iter-time=200" + (options.isEmpty ? "" : "," + options), file, size])
@@ -20,7 +20,7 @@ import Testing
           arguments: ["", "cipher-alg=aes-128,cipher-mode=cbc,ivgen-alg=essiv,ivgen-hash-alg=sha256,hash-alg=sha1",
                       "cipher-alg=twofish-256", "cipher-alg=aes-128,ivgen-alg=plain"])
     func aLUKS1ContainerAgreesWithQemuImg(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.makeLUKS1(directory, "disk.luks", options: options)
         try expectAgreesWithQemu(file)
         let info = try ImageInspector().inspect(path: file)
@@ -33,7 +33,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aLUKS1GuestCannotBeReadWithoutTheKey() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.makeLUKS1(directory, "disk.luks")
         let error = try #require(throws: ImageError.self) { try ImageInspector().openGuest(path: file) }
         #expect(error.message.contains("encrypted: the guest cannot be read without the key"))
@@ -42,7 +42,7 @@ import Testing
     @Test(.enabled(if: LUKSTests.cryptsetup != nil, "cryptsetup is not installed"))
     func aLUKS2ContainerReportsItsSegmentAndLabel() throws {
         let tool = try #require(Self.cryptsetup)
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.luks2")
         let size = 24 << 20
         FileManager.default.createFile(atPath: file, contents: nil)
@@ -50,10 +50,10 @@ import Testing
         try handle.truncate(atOffset: UInt64(size))
         try handle.close()
         let key = try directory.write("key", Array("abc".utf8))
-        try Command.run(tool, ["luksFormat", "--type", "luks2", "--batch-mode", "--key-file", key, "--pbkdf", "pbkdf2",
+        try Tool.run(tool, ["luksFormat", "--type", "luks2", "--batch-mode", "--key-file", key, "--pbkdf", "pbkdf2",
                                "--pbkdf-force-iterations", "1000", "--label", "koolabel", "--sector-size", "4096",
                                "--cipher", "aes-xts-plain64", file])
-        let dump = try Command.run(tool, ["luksDump", file])
+        let dump = try Tool.run(tool, ["luksDump", file])
         let uuid = try #require(dump.split(separator: "\n").first { $0.hasPrefix("UUID:") })
             .split(separator: "\t").last.map { $0.trimmingCharacters(in: .whitespaces) }
         let offsetLine = try #require(dump.split(separator: "\n").first { $0.contains("offset:") && $0.contains("[bytes]") })

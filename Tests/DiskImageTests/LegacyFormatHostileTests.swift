@@ -145,7 +145,7 @@ enum LegacyDisk {
 struct LegacyFormatHostileTests {
     /// A real image made by `qemu-img` with `arguments` (the output file last, named `name`).
     static func image(_ name: String, _ arguments: [String], from pattern: [UInt8]? = nil) throws -> [UInt8] {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         if let pattern { try directory.write("source.raw", pattern) }
         try QemuImg.run(arguments + [name], in: directory.path)
         return try LegacyDisk.bytes(directory.file(name))

@@ -10,7 +10,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: variants)
     func anEmptyParallelsImageAgreesWithQemuImg(size: String, options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.hdd")
         try QemuImg.run(["create", "-f", "parallels"] + (options.isEmpty ? [] : ["-o", options]) + [file, size])
         try expectAgreesWithQemu(file)
@@ -22,7 +22,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func theClusterSizeComesFromTheSectorsPerTrack() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.hdd")
         try QemuImg.run(["create", "-f", "parallels", "-o", "cluster_size=64K", file, "5M"])
         let info = try ImageInspector().inspect(path: file)
@@ -33,7 +33,7 @@ import Testing
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"),
           arguments: ["", "cluster_size=4096", "cluster_size=64K", "cluster_size=2M"])
     func theGuestOfAConvertedParallelsImageEqualsTheRawDisk(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: (8 << 20) + 7 * 512)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("disk.hdd")
@@ -46,7 +46,7 @@ import Testing
     /// converted image into one by rewriting the signature and scaling each BAT entry.
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func theGuestOfAnOldSignatureImageUsesSectorOffsets() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: 4 << 20, seed: 9)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("old.hdd")
@@ -68,7 +68,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anImageNotClosedCleanlyIsDirty() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("dirty.hdd")
         try QemuImg.run(["create", "-f", "parallels", file, "4M"])
         let bytes = LegacyDisk.patched(try LegacyDisk.bytes(file), at: 44, 0x746F_6E59, width: 4, bigEndian: false)
@@ -81,7 +81,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func readingTheHeaderOfATerabyteParallelsImageReadsOnlyAFewBytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("big.hdd")
         try QemuImg.run(["create", "-f", "parallels", file, "1T"])
         let counting = CountingByteSource(try FileByteSource(path: file))

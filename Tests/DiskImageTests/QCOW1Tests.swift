@@ -7,7 +7,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: sizes)
     func anEmptyQcowAgreesWithQemuImg(size: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.qcow")
         try QemuImg.run(["create", "-f", "qcow", file, size])
         try expectAgreesWithQemu(file)
@@ -19,7 +19,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQcowWithABackingFileNamesItAndUsesSmallClusters() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-f", "qcow", directory.file("base.qcow"), "5M"])
         let top = directory.file("top.qcow")
         try QemuImg.run(["create", "-f", "qcow", "-b", "base.qcow", "-F", "qcow", top])
@@ -36,7 +36,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anAESEncryptedQcowIsReportedEncryptedAndItsGuestIsNotRead() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("secret.qcow")
         try QemuImg.run(["create", "-f", "qcow", "--object", "secret,id=sec0,data=123456",
                          "-o", "encrypt.format=aes,encrypt.key-secret=sec0", file, "4M"])
@@ -49,7 +49,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: [false, true])
     func theGuestOfAConvertedQcowEqualsTheRawDisk(compressed: Bool) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: (7 << 20) + 3 * 512)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("disk.qcow")
@@ -72,7 +72,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func theGuestOfAQcowOverAQcowReadsUnwrittenClustersFromTheBase() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let size = 6 << 20
         var expected = LegacyDisk.pattern(size: size, seed: 7)
         try directory.write("base.raw", expected)
@@ -81,7 +81,7 @@ import Testing
         let top = directory.file("top.qcow")
         // Writes in the top at odd offsets and lengths; everything else comes from the base.
         for (offset, length) in [(1000, 3000), (1 << 20 - 100, 5000), (3_000_000, 70_000), (size - 2048, 1024)] {
-            try Command.run("qemu-io", ["-f", "qcow", "-c", "write -P 0xa5 \(offset) \(length)", top])
+            try Tool.run("qemu-io", ["-f", "qcow", "-c", "write -P 0xa5 \(offset) \(length)", top])
             expected.replaceSubrange(offset..<(offset + length), with: repeatElement(0xA5, count: length))
         }
         try expectAgreesWithQemu(top)
@@ -92,7 +92,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQcowOverARawBaseReadsTheBaseWhereItHasNoClusters() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: 3 << 20, seed: 3)
         try directory.write("base.raw", pattern)
         try QemuImg.run(["create", "-f", "qcow", "-b", "base.raw", "-F", "raw", "top.qcow"], in: directory.path)
@@ -102,7 +102,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQcowThatIsItsOwnBackingFileIsABackingLoop() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-f", "qcow", "loopB.qcow", "1M"], in: directory.path)
         try QemuImg.run(["create", "-f", "qcow", "-b", "loopB.qcow", "-F", "qcow", "loopA.qcow"], in: directory.path)
         try LegacyDisk.expectSelfBackingIsALoop(directory.file("loopA.qcow"), storedName: "loopB.qcow")
@@ -110,7 +110,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func readingTheHeaderOfATerabyteQcowReadsOnlyAFewBytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("big.qcow")
         try QemuImg.run(["create", "-f", "qcow", file, "1T"])
         let counting = CountingByteSource(try FileByteSource(path: file))
@@ -121,7 +121,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aSizeThatIsNotWholeSectorsRoundsDownAsQemuDoes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("odd.qcow")
         try QemuImg.run(["create", "-f", "qcow", file, "1M"])
         let bytes = LegacyDisk.patched(try LegacyDisk.bytes(file), at: 24, 1_000_036, width: 8, bigEndian: true)

@@ -57,7 +57,7 @@ import Testing
             ["-o", "extended_l2=on,cluster_size=16384"], ["-o", "preallocation=metadata"], ["-o", "refcount_bits=1"],
           ])
     func aConvertedDiskReadsBackByteForByte(options: [String]) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let truth = Self.patternedDisk()
         let raw = try directory.write("disk.raw", truth)
         let image = directory.file("disk.qcow2")
@@ -71,7 +71,7 @@ import Testing
           arguments: ["", "extended_l2=on", "compat=0.10", "cluster_size=4096"])
     func anOverlayReadsUnwrittenClustersFromItsBase(options: String) throws {
         let io = try #require(Self.qemuIO)
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let truth = Self.patternedDisk()
         let raw = try directory.write("base.raw", truth)
         try QemuImg.run(["convert", "-f", "raw", "-O", "qcow2", raw, directory.file("base.qcow2")])
@@ -80,7 +80,7 @@ import Testing
                         + (options.isEmpty ? [] : ["-o", options]) + [overlay])
         // Whole clusters, a sub-cluster write (subclusters with extended L2), and zero writes over
         // base data (zero clusters in version 3; version 2 stores zeros).
-        try Command.run(io, ["-f", "qcow2", "-c", "write -P 0x5a 1M 128k", "-c", "write -P 0xc3 4k 2k",
+        try Tool.run(io, ["-f", "qcow2", "-c", "write -P 0x5a 1M 128k", "-c", "write -P 0xc3 4k 2k",
                              "-c", "write -z 512k 64k", "-c", "write -P 0x11 7M 4k", "-c", "write -z 7340032 1024",
                              "-c", "write -P 0x77 3211264 33k", overlay])
         let flattened = directory.file("flat.raw")
@@ -95,13 +95,13 @@ import Testing
     @Test(.enabled(if: QemuImg.available && QCOW2GuestTests.qemuIO != nil, "qemu-img or qemu-io is not installed"))
     func preallocatedZeroClustersReadAsZeros() throws {
         let io = try #require(Self.qemuIO)
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let truth = Self.patternedDisk()
         let raw = try directory.write("disk.raw", truth)
         let image = directory.file("disk.qcow2")
         try QemuImg.run(["convert", "-f", "raw", "-O", "qcow2", raw, image])
         // Zeroing allocated clusters without unmapping keeps them allocated with the zero flag.
-        try Command.run(io, ["-f", "qcow2", "-c", "write -z 0 128k", "-c", "write -z -u 256k 64k", image])
+        try Tool.run(io, ["-f", "qcow2", "-c", "write -z 0 128k", "-c", "write -z -u 256k 64k", image])
         var expected = truth
         for i in 0..<(128 << 10) { expected[i] = 0 }
         for i in (256 << 10)..<(320 << 10) { expected[i] = 0 }
@@ -111,7 +111,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: ["off", "on"])
     func anExternalDataFileHoldsTheGuestData(raw rawOption: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let truth = Self.patternedDisk()
         let raw = try directory.write("disk.raw", truth)
         let image = directory.file("meta.qcow2")
@@ -124,7 +124,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aCompressedClusterThatInflatesPastItsClusterThrows() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var truth = [UInt8](repeating: 0, count: 1 << 20)
         for i in 0..<4096 { truth[i] = UInt8(truncatingIfNeeded: i * 7) }
         let raw = try directory.write("disk.raw", truth)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct QCOW2HostileTests {
     /// A real 16 MiB qcow2 image with some data, read into memory.
     static func realImage(_ options: String = "cluster_size=4096") throws -> [UInt8] {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         var disk = [UInt8](repeating: 0, count: 1 << 20)
         for i in 0..<disk.count { disk[i] = UInt8(truncatingIfNeeded: i / 3) }
         let raw = try directory.write("disk.raw", disk)
@@ -110,7 +110,7 @@ import Testing
 
     @Test(.enabled(if: available, "qemu-img is not installed"))
     func millionsOfBitmapsAreRefused() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("b.qcow2")
         try QemuImg.run(["create", "-f", "qcow2", file, "16M"])
         try QemuImg.run(["bitmap", "--add", file, "b0"])
@@ -140,7 +140,7 @@ import Testing
 
     @Test(.enabled(if: available, "qemu-img is not installed"))
     func aLUKSPointerPastTheFileStillReportsEncryption() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try QCOW2Tests.create(directory, "luks.qcow2", options: "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=200",
                                   size: "1M", extra: ["--object", "secret,id=sec0,data=abc"])
         var image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))

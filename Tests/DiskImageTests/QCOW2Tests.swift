@@ -5,7 +5,7 @@ import Testing
 /// qcow2 headers made by qemu-img, held against `qemu-img info --output=json`.
 @Suite struct QCOW2Tests {
     /// Creates `name` with `qemu-img create -f qcow2 -o options` and returns its path.
-    static func create(_ directory: TemporaryDirectory, _ name: String, options: String? = nil,
+    static func create(_ directory: Scratch, _ name: String, options: String? = nil,
                        size: String = "16M", extra: [String] = []) throws -> String {
         let file = directory.file(name)
         var arguments = ["create", "-f", "qcow2"] + extra
@@ -34,7 +34,7 @@ import Testing
             "compat=0.10,refcount_bits=16", "preallocation=metadata",
           ])
     func everyCreateOptionAgreesWithQemuImg(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "disk.qcow2", options: options)
         try expectAgreesWithQemu(file)
         let info = try ImageInspector().inspect(path: file)
@@ -46,7 +46,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aVersion2ImagePrintsOnlyTheVersion2Keys() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "old.qcow2", options: "compat=0.10")
         let data = try #require(koopackInfo(file)["format-specific"] as? [String: Any])["data"] as? [String: Any]
         #expect(Set(try #require(data).keys) == ["compat", "compression-type", "refcount-bits"])
@@ -55,7 +55,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aDirtyQCOW2ReportsTheDirtyFlag() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "dirty.qcow2", options: "lazy_refcounts=on")
         try Self.setFeatureBits(file, offset: 72, bits: 1)
         try expectAgreesWithQemu(file)
@@ -66,7 +66,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aCorruptQCOW2ReportsTheCorruptBit() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "corrupt.qcow2")
         try Self.setFeatureBits(file, offset: 72, bits: 2)
         try expectAgreesWithQemu(file)
@@ -77,7 +77,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anUnknownIncompatibleFeatureIsAWarningNamingItsBit() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "future.qcow2")
         try Self.setFeatureBits(file, offset: 72, bits: 1 << 40)
         let info = try ImageInspector().inspect(path: file)
@@ -88,7 +88,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anUnknownIncompatibleFeatureIsNamedFromTheFeatureTable() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "named.qcow2")
         // qemu-img writes a feature name table; rename the entry for incompatible bit 0 to bit 9.
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
@@ -104,7 +104,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aBackingFileAndItsFormatAreReported() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         _ = try Self.create(directory, "base.qcow2")
         let overlay = directory.file("overlay.qcow2")
         try QemuImg.run(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", overlay])
@@ -123,7 +123,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: ["off", "on"])
     func anExternalDataFileIsReported(raw: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "meta.qcow2", options: "data_file=data.raw,data_file_raw=\(raw)")
         try expectAgreesWithQemu(file)
         let info = try ImageInspector().inspect(path: file)
@@ -135,7 +135,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func persistentBitmapsAreListedAsQemuListsThem() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "bitmaps.qcow2")
         try QemuImg.run(["bitmap", "--add", "-g", "131072", file, "first"])
         try QemuImg.run(["bitmap", "--add", "--disable", file, "second"])
@@ -149,7 +149,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aesEncryptionIsReported() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "aes.qcow2", options: "compat=0.10,encrypt.format=aes,encrypt.key-secret=sec0",
                                    extra: ["--object", "secret,id=sec0,data=abc"])
         try expectAgreesWithQemu(file)
@@ -161,7 +161,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func luksEncryptionIsReportedWithTheLUKSHeaderFields() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "luks.qcow2",
                             options: "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=200,encrypt.cipher-alg=aes-128,encrypt.cipher-mode=cbc,encrypt.ivgen-alg=essiv,encrypt.ivgen-hash-alg=sha256",
                             size: "4M", extra: ["--object", "secret,id=sec0,data=abc"])
@@ -207,7 +207,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func readingTheHeaderTakesAFewSmallReads() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = try Self.create(directory, "big.qcow2", options: "cluster_size=2M,preallocation=metadata", size: "64G")
         let counting = CountingByteSource(try FileByteSource(path: file))
         _ = try ImageInspector().inspectHeader(counting, filename: file)

@@ -12,7 +12,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: variants)
     func anEmptyQedAgreesWithQemuImg(size: String, options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.qed")
         try QemuImg.run(["create", "-f", "qed"] + (options.isEmpty ? [] : ["-o", options]) + [file, size])
         try expectAgreesWithQemu(file)
@@ -24,7 +24,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQedOverAQcow2NamesItsBackingFileWithoutAFormat() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-f", "qcow2", "base.qcow2", "8M"], in: directory.path)
         try QemuImg.run(["create", "-f", "qed", "-b", "base.qcow2", "-F", "qcow2", "top.qed"], in: directory.path)
         let top = directory.file("top.qed")
@@ -38,7 +38,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQedOverARawFileRecordsTheRawBackingFormat() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: 5 << 20, seed: 11)
         try directory.write("base.raw", pattern)
         try QemuImg.run(["create", "-f", "qed", "-b", "base.raw", "-F", "raw", "top.qed"], in: directory.path)
@@ -53,7 +53,7 @@ import Testing
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"),
           arguments: ["", "cluster_size=4096", "cluster_size=4096,table_size=2", "cluster_size=1M"])
     func theGuestOfAConvertedQedEqualsTheRawDisk(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: (9 << 20) + 5 * 512)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("disk.qed")
@@ -64,7 +64,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: ["", "cluster_size=4096"])
     func theGuestOfAQedOverAQedReadsUnwrittenClustersFromTheBase(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let size = 6 << 20
         var expected = LegacyDisk.pattern(size: size, seed: 5)
         try directory.write("base.raw", expected)
@@ -73,7 +73,7 @@ import Testing
         try QemuImg.run(["create", "-f", "qed"] + opts + ["-b", "base.qed", "-F", "qed", "top.qed"], in: directory.path)
         let top = directory.file("top.qed")
         for (offset, length) in [(1000, 3000), (1 << 20 - 100, 5000), (3_000_000, 70_000), (size - 2048, 1024)] {
-            try Command.run("qemu-io", ["-f", "qed", "-c", "write -P 0x5a \(offset) \(length)", top])
+            try Tool.run("qemu-io", ["-f", "qed", "-c", "write -P 0x5a \(offset) \(length)", top])
             expected.replaceSubrange(offset..<(offset + length), with: repeatElement(0x5A, count: length))
         }
         try expectAgreesWithQemu(top)
@@ -83,13 +83,13 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func zeroClustersInAQedReadAsZerosEvenOverABackingFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: 2 << 20, seed: 2)
         try directory.write("base.raw", pattern)
         try QemuImg.run(["create", "-f", "qed", "-o", "cluster_size=4096", "-b", "base.raw", "-F", "raw", "top.qed"],
                         in: directory.path)
         let top = directory.file("top.qed")
-        try Command.run("qemu-io", ["-f", "qed", "-c", "write -z 8192 8192", top])
+        try Tool.run("qemu-io", ["-f", "qed", "-c", "write -z 8192 8192", top])
         var expected = pattern
         expected.replaceSubrange(8192..<16384, with: repeatElement(0, count: 8192))
         try LegacyDisk.expectGuestEquals(top, expected)
@@ -97,7 +97,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQedLeftNeedingACheckIsReportedAsQemuImgDoesWithAWarning() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("dirty.qed")
         try QemuImg.run(["create", "-f", "qed", file, "4M"])
         let bytes = try LegacyDisk.bytes(file)
@@ -111,7 +111,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aQedThatIsItsOwnBackingFileIsABackingLoop() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-f", "qed", "loopB.qed", "1M"], in: directory.path)
         try QemuImg.run(["create", "-f", "qed", "-b", "loopB.qed", "-F", "qed", "loopA.qed"], in: directory.path)
         try LegacyDisk.expectSelfBackingIsALoop(directory.file("loopA.qed"), storedName: "loopB.qed")
@@ -119,7 +119,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func readingTheHeaderOfATerabyteQedReadsOnlyAFewBytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("big.qed")
         try QemuImg.run(["create", "-f", "qed", file, "1T"])
         let counting = CountingByteSource(try FileByteSource(path: file))

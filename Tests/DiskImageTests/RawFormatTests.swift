@@ -12,7 +12,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func agreesWithQemuImgOnARawFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.raw")
         try QemuImg.run(["create", "-f", "raw", file, "5M"])
         try expectAgreesWithQemu(file)

@@ -10,7 +10,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: variants)
     func anEmptyVDIAgreesWithQemuImg(size: String, fixed: Bool) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vdi")
         try QemuImg.run(["create", "-f", "vdi", "-o", "static=\(fixed ? "on" : "off")", file, size])
         try expectAgreesWithQemu(file)
@@ -24,7 +24,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: [false, true])
     func theGuestOfAConvertedVDIEqualsTheRawDisk(fixed: Bool) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: (9 << 20) + 9 * 512)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("disk.vdi")
@@ -35,7 +35,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func theUUIDsReadTheWayQemuWritesThem() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vdi")
         try QemuImg.run(["create", "-f", "vdi", file, "2M"])
         let info = try ImageInspector().inspect(path: file)
@@ -52,7 +52,7 @@ import Testing
     /// UUID, as VirtualBox would have written them.
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aDifferencingVDIReportsItsParentUUID() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("child.vdi")
         try QemuImg.run(["create", "-f", "vdi", file, "8M"])
         var bytes = LegacyDisk.patched(try LegacyDisk.bytes(file), at: 0x4C, 4, width: 4, bigEndian: false)
@@ -74,7 +74,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aDiscardedBlockReadsAsZeros() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let pattern = LegacyDisk.pattern(size: 4 << 20, seed: 4)
         let raw = try directory.write("disk.raw", pattern)
         let image = directory.file("disk.vdi")
@@ -88,7 +88,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anOddDiskSizeRoundsUpToASectorAsQemuDoes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("odd.vdi")
         try QemuImg.run(["create", "-f", "vdi", file, "3M"])
         let bytes = LegacyDisk.patched(try LegacyDisk.bytes(file), at: 0x170, (3 << 20) - 100, width: 8, bigEndian: false)
@@ -99,7 +99,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func readingTheHeaderOfATerabyteVDIReadsOnlyAFewBytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("big.vdi")
         try QemuImg.run(["create", "-f", "vdi", file, "1T"])
         let counting = CountingByteSource(try FileByteSource(path: file))

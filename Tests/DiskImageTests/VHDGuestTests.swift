@@ -9,7 +9,7 @@ import Testing
     @Test(.enabled(if: qemu, "qemu-img is not installed"),
           arguments: ["subformat=dynamic", "subformat=dynamic,force_size=on", "subformat=fixed", "subformat=fixed,force_size=on"])
     func aConvertedVHDReadsBackByteForByte(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = VHDTestKit.pattern(size: Self.diskSize)
         let rawFile = try directory.write("disk.raw", raw)
         let file = directory.file("disk.vhd")
@@ -24,7 +24,7 @@ import Testing
     /// qemu-img cannot make a differencing VHD, so this patches a dynamic one made by qemu-img into
     /// one: disk type 4, the parent's name and a W2ru relative locator, both checksums redone;
     /// and clears the bitmap bits of the first 64 sectors of its first block.
-    static func makeDifferencing(in directory: TemporaryDirectory) throws -> (child: String, expected: [UInt8]) {
+    static func makeDifferencing(in directory: Scratch) throws -> (child: String, expected: [UInt8]) {
         let size = Self.diskSize
         let parentRaw = VHDTestKit.pattern(size: size)
         var childRaw = [UInt8](repeating: 0, count: size)
@@ -67,7 +67,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDNamesItsParentAndAgreesWithQemuImgOtherwise() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, _) = try Self.makeDifferencing(in: directory)
         // qemu-img 7.2 reads a differencing VHD as if it were dynamic and names no backing file.
         try expectAgreesWithQemu(child)
@@ -83,7 +83,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDReadsUnsetSectorsAndMissingBlocksFromItsParent() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, expected) = try Self.makeDifferencing(in: directory)
         let (_, disk) = try ImageInspector().openGuest(path: child)
         try VHDTestKit.expectSameGuest(disk, expected, blockSize: 2 << 20)
@@ -91,7 +91,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDWhoseParentIsMissingFailsToOpenItsGuestNamingTheParent() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, _) = try Self.makeDifferencing(in: directory)
         try FileManager.default.removeItem(atPath: directory.file("parent.vhd"))
         #expect(throws: ImageError.self) { _ = try ImageInspector().openGuest(path: child) }
@@ -102,7 +102,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDThatIsItsOwnParentEndsWithAnError() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, _) = try Self.makeDifferencing(in: directory)
         try FileManager.default.removeItem(atPath: directory.file("parent.vhd"))
         try FileManager.default.copyItem(atPath: child, toPath: directory.file("parent.vhd"))

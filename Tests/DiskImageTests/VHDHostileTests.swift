@@ -10,7 +10,7 @@ import Testing
     /// An empty 10 MiB dynamic VHD from qemu-img: footer 0..<512, dynamic header 512..<1536, a
     /// six-entry BAT at 1536, the footer again at the end.
     static func dynamicVHD() throws -> [UInt8] {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", file, "10M"])
         return try VHDTestKit.readFile(file)
@@ -97,7 +97,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aBlockPastTheEndOfTheFileIsAWarningAndItsReadIsAnError() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try directory.write("disk.raw", VHDTestKit.pattern(size: 4 << 20))
         let file = directory.file("disk.vhd")
         try QemuImg.run(["convert", "-O", "vpc", raw, file])
@@ -114,7 +114,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aTruncatedFixedVHDHasNoFooterLeftAndIsNotVpc() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("fixed.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on", file, "1M"])
         let bytes = try VHDTestKit.readFile(file)

@@ -102,7 +102,7 @@ enum VHDTestKit {
     @Test(.enabled(if: qemu, "qemu-img is not installed"),
           arguments: ["1M", "10M", "104857601", "127G", "2040G"], [false, true])
     func aDynamicVHDAgreesWithQemuImgOnItsCHSRoundedOrForcedSize(size: String, forceSize: Bool) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc"] + (forceSize ? ["-o", "force_size=on"] : []) + [file, size])
         try expectAgreesWithQemu(file)
@@ -117,7 +117,7 @@ enum VHDTestKit {
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [65536, 10 << 20, (100 << 20) + 512])
     func aFixedVHDIsVpcWithTheSizeItWasCreatedWith(size: Int) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("fixed.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", "-o", "subformat=fixed,force_size=on", file, String(size)])
         // qemu-img probes a fixed VHD as raw: the file's whole length, footer included.
@@ -133,7 +133,7 @@ enum VHDTestKit {
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aFixedVHDWithoutForcedSizeUsesItsCHSGeometryAsQemuDoes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("fixed.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", "-o", "subformat=fixed", file, "10M"])
         try expectAgreesWithQemu(file, qemuFormat: "vpc")
@@ -142,7 +142,7 @@ enum VHDTestKit {
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDamagedFooterChecksumIsAWarningAndMarksTheImageCorrupt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", file, "10M"])
         var bytes = try VHDTestKit.readFile(file)
@@ -154,7 +154,7 @@ enum VHDTestKit {
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDamagedDynamicHeaderChecksumIsAWarningAndMarksTheImageCorrupt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", file, "10M"])
         var bytes = try VHDTestKit.readFile(file)
@@ -166,7 +166,7 @@ enum VHDTestKit {
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aHyperVCreatorMakesTheCurrentSizeCount() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", file, "10M"])
         var bytes = try VHDTestKit.readFile(file)

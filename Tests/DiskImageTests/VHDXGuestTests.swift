@@ -10,7 +10,7 @@ import Testing
           arguments: ["subformat=dynamic,block_size=1M", "subformat=dynamic,block_size=8M", "subformat=dynamic,block_size=32M",
                       "subformat=fixed,block_size=1M", "subformat=fixed,block_size=8M"])
     func aConvertedVHDXReadsBackByteForByte(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = VHDTestKit.pattern(size: Self.diskSize)
         let rawFile = try directory.write("disk.raw", raw)
         let file = directory.file("disk.vhdx")
@@ -25,7 +25,7 @@ import Testing
     /// blocks): the has-parent bit, a parent locator item, and BAT entries in every state:
     /// block 0 partially present (sectors 0..<64 left to the parent) with a sector bitmap block
     /// appended to the file, block 2 zero, blocks 1, 3 and 5 not present, block 4 fully present.
-    static func makeDifferencing(in directory: TemporaryDirectory) throws -> (child: String, expected: [UInt8]) {
+    static func makeDifferencing(in directory: Scratch) throws -> (child: String, expected: [UInt8]) {
         let size = Self.diskSize
         let parentRaw = VHDTestKit.pattern(size: size)
         var childRaw = [UInt8](repeating: 0, count: size)
@@ -88,7 +88,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDXNamesItsParentLocator() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, _) = try Self.makeDifferencing(in: directory)
         let info = try ImageInspector().inspect(path: child)
         #expect(info.format == "vhdx")
@@ -104,7 +104,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDifferencingVHDXReadsEachBlockStateFromTheRightPlace() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let (child, expected) = try Self.makeDifferencing(in: directory)
         let (_, disk) = try ImageInspector().openGuest(path: child)
         try VHDTestKit.expectSameGuest(disk, expected, blockSize: 1 << 20)

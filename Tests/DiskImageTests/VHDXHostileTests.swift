@@ -10,7 +10,7 @@ import Testing
 
     /// An empty 64 MiB dynamic VHDX from qemu-img (log at 1 MiB, BAT at 2 MiB, metadata at 3 MiB).
     static func emptyVHDX() throws -> [UInt8] {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", file, "64M"])
         return try VHDTestKit.readFile(file)
@@ -170,7 +170,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aPresentBlockPastTheEndOfTheFileIsAWarningAndReadsAsZeros() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try directory.write("disk.raw", VHDTestKit.pattern(size: 4 << 20))
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["convert", "-O", "vhdx", "-o", "block_size=1M", raw, file])
@@ -189,7 +189,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aPartiallyPresentBlockWithoutAParentIsAnErrorOnRead() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try directory.write("disk.raw", VHDTestKit.pattern(size: 4 << 20))
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["convert", "-O", "vhdx", "-o", "block_size=1M", raw, file])

@@ -12,7 +12,7 @@ import Testing
     @Test(.enabled(if: qemu, "qemu-img is not installed"),
           arguments: ["1M", "8M", "32M", "256M"], ["dynamic", "fixed"])
     func aVHDXAgreesWithQemuImgForEachBlockSize(blockSize: String, subformat: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", "-o", "block_size=\(blockSize),subformat=\(subformat)", file, "20M"])
         try expectAgreesWithQemu(file)
@@ -27,7 +27,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: ["on", "off"])
     func aVHDXWithEitherBlockStateAndALargerLogAgreesWithQemuImg(zero: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", "-o", "block_state_zero=\(zero),log_size=2M", file, "1G"])
         try expectAgreesWithQemu(file)
@@ -40,7 +40,7 @@ import Testing
     /// not matter).
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aVHDXWith4KLogicalSectorsReportsThemWhereQemuImgGivesUp() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", file, "64M"])
         var bytes = try VHDTestKit.readFile(file)
@@ -57,7 +57,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aVHDXWithANonEmptyLogWarnsThatItMustBeReplayedWhileItsDirtyFlagStaysAsQemuPrintsIt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", file, "64M"])
         var bytes = try VHDTestKit.readFile(file)
@@ -72,7 +72,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func oneDamagedHeaderIsAWarningAndTheOtherIsUsed() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", file, "64M"])
         var bytes = try VHDTestKit.readFile(file)
@@ -85,7 +85,7 @@ import Testing
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aDamagedRegionTableFallsBackToItsCopy() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.vhdx")
         try QemuImg.run(["create", "-q", "-f", "vhdx", file, "64M"])
         var bytes = try VHDTestKit.readFile(file)

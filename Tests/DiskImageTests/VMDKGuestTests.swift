@@ -51,7 +51,7 @@ enum VMDKPattern {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: conversions)
     func everyCreateTypeReadsBackTheRawDiskItWasConvertedFrom(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = VMDKPattern.disk()
         let rawPath = try directory.write("disk.raw", raw)
         let image = directory.file("disk.vmdk")
@@ -63,7 +63,7 @@ enum VMDKPattern {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aStreamOptimizedImageWithItsGrainDirectoryAtTheEndIsReadThroughTheFooter() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = VMDKPattern.disk()
         let rawPath = try directory.write("disk.raw", raw)
         let image = directory.file("stream.vmdk")
@@ -78,10 +78,10 @@ enum VMDKPattern {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: ["twoGbMaxExtentSparse", "twoGbMaxExtentFlat"])
     func aSplitDiskReadsAcrossTheTwoGiBExtentBoundary(subformat: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let rawPath = directory.file("big.raw")
         let size: UInt64 = 2_200 << 20
-        try Command.run("truncate", ["-s", String(size), rawPath])
+        try Tool.run("truncate", ["-s", String(size), rawPath])
         let boundary: UInt64 = 2 << 30
         var patches: [(UInt64, [UInt8])] = []
         for (start, count) in [(UInt64(0), 70_000), (boundary - 70_000, 140_001), (size - 1_048_576, 1_048_576)] {
@@ -110,16 +110,16 @@ enum VMDKPattern {
         }
     }
 
-    @Test(.enabled(if: QemuImg.available && Command.exists("qemu-io"), "qemu-img or qemu-io is not installed"))
+    @Test(.enabled(if: QemuImg.available && Tool.exists("qemu-io"), "qemu-img or qemu-io is not installed"))
     func aLinkedCloneReadsWhatItDidNotWriteFromItsParent() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = VMDKPattern.disk()
         let rawPath = try directory.write("base.raw", raw)
         let base = directory.file("base.vmdk")
         let child = directory.file("child.vmdk")
         try QemuImg.run(["convert", "-f", "raw", "-O", "vmdk", rawPath, base])
         try QemuImg.run(["create", "-f", "vmdk", "-b", "base.vmdk", "-F", "vmdk", child], in: directory.path)
-        try Command.run("qemu-io", ["-f", "vmdk", "-c", "write -P 0xa5 65536 131072", "-c", "write -z 2097152 65536",
+        try Tool.run("qemu-io", ["-f", "vmdk", "-c", "write -P 0xa5 65536 131072", "-c", "write -z 2097152 65536",
                                     "-c", "write -P 0x3c 6291000 1000", child])
         let flattened = directory.file("child.raw")
         try QemuImg.run(["convert", "-f", "vmdk", "-O", "raw", child, flattened])
@@ -133,7 +133,7 @@ enum VMDKPattern {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aLinkedCloneWhoseParentChangedIsRefused() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let base = directory.file("base.vmdk")
         let child = directory.file("child.vmdk")
         try QemuImg.run(["create", "-f", "vmdk", base, "1M"])
@@ -149,7 +149,7 @@ enum VMDKPattern {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aHandWrittenDescriptorReadsFlatZeroAndSparseExtentsInOrder() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let first = (0..<(4 * 512 + 1024)).map { UInt8(truncatingIfNeeded: $0 * 3) | 1 }
         try directory.write("a.bin", first)
         let sparseRaw = (0..<(128 * 1024)).map { UInt8(truncatingIfNeeded: $0 >> 3) | 0x80 }

@@ -156,8 +156,8 @@ import Testing
     static let header = "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n"
 
     /// Inspects the descriptor `text` saved as `name` beside a 1 MiB flat file `flat.bin`.
-    static func inspectDescriptor(_ text: [UInt8], name: String = "disk.vmdk") throws -> (TemporaryDirectory, Result<ImageInfo, ImageError>) {
-        let directory = try TemporaryDirectory()
+    static func inspectDescriptor(_ text: [UInt8], name: String = "disk.vmdk") throws -> (Scratch, Result<ImageInfo, ImageError>) {
+        let directory = try Scratch()
         try directory.write("flat.bin", [UInt8](repeating: 7, count: 1 << 20))
         let path = try directory.write(name, text)
         do {
@@ -212,7 +212,7 @@ import Testing
         // A sparse file of capacity 0 holds only a descriptor; the fixture's names "sparse.vmdk".
         var bytes = try Self.sparse()
         VMDKFixtures.patch(&bytes, at: 12, width: 8, 0)
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let selfNaming = try directory.write("sparse.vmdk", bytes)
         #expect(throws: ImageError.self) { try ImageInspector().inspect(path: selfNaming) }
         let outer = try directory.write("outer.vmdk", bytes)

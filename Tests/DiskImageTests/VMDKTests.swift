@@ -42,7 +42,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: createOptions)
     func everyCreateTypeAgreesWithQemuImg(options: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let image = directory.file("disk.vmdk")
         try QemuImg.run(["create", "-q", "-f", "vmdk", "-o", options, image, "5M"])
         try expectAgreesWithQemu(image)
@@ -55,7 +55,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"), arguments: ["streamOptimized", "twoGbMaxExtentSparse"])
     func aConvertedImageAgreesWithQemuImg(subformat: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try directory.write("disk.raw", VMDKPattern.disk())
         let image = directory.file("disk.vmdk")
         try QemuImg.run(["convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=\(subformat)", raw, image])
@@ -64,7 +64,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aStreamOptimizedFooterAgreesWithQemuImg() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = try directory.write("disk.raw", VMDKPattern.disk())
         let image = directory.file("stream.vmdk")
         try QemuImg.run(["convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, image])
@@ -75,7 +75,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aLinkedCloneReportsItsParentFileNameHintAsBackingFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let base = directory.file("base.vmdk")
         let child = directory.file("child.vmdk")
         try QemuImg.run(["create", "-q", "-f", "vmdk", base, "5M"])
@@ -97,7 +97,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aVMFSDescriptorAgreesWithQemuImg() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-q", "-f", "raw", directory.file("disk-flat.vmdk"), "3M"])
         let descriptor = """
             # Disk DescriptorFile
@@ -121,7 +121,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aVMFSSparseDescriptorAgreesWithQemuImg() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-q", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", directory.file("x.vmdk"), "4M"])
         let descriptor = """
             # Disk DescriptorFile
@@ -139,7 +139,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func anUncleanShutdownIsAWarningWhileTheDirtyFlagStaysFalseAsInQemuImg() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let image = directory.file("disk.vmdk")
         try QemuImg.run(["create", "-q", "-f", "vmdk", image, "1M"])
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: image)))
@@ -153,7 +153,7 @@ enum VMDKFixtures {
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aLoneExtentOfASplitDiskIsRefusedAsQemuImgRefusesIt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         try QemuImg.run(["create", "-q", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", directory.file("x.vmdk"), "1M"])
         #expect(throws: (any Error).self) { try QemuImg.info(directory.file("x-s001.vmdk")) }
         let error = try #require(throws: ImageError.self) { try ImageInspector().inspect(path: directory.file("x-s001.vmdk")) }
@@ -162,7 +162,7 @@ enum VMDKFixtures {
 
     @Test func aDescriptorWithAZeroExtentCountsItInTheVirtualSize() throws {
         // QEMU skips ZERO extent lines, so it reports a smaller disk; VMware's spec counts them.
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let descriptor = "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\ncreateType=\"custom\"\nRW 100 ZERO\nRW 28 ZERO\n"
         let image = try directory.write("zero.vmdk", Array(descriptor.utf8))
         let (info, disk) = try ImageInspector().openGuest(path: image)

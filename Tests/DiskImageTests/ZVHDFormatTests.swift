@@ -5,7 +5,7 @@ import Testing
 @Suite struct ZVHDFormatTests {
     @Test(arguments: [("disk.zvhd", "zvhd"), ("DISK.ZVHD2", "zvhd2"), ("a.b.zvhd2", "zvhd2")])
     func aZVHDIsRecognisedByExtensionAndSaysItsHeaderWasNotRead(filename: String, format: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let path = try directory.write(filename, [UInt8](repeating: 0x5A, count: 12345))
         let info = try ImageInspector().inspect(path: path)
         #expect(info.format == format)
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func theGuestDiskOfAZVHDCannotBeOpenedAndTheErrorSaysWhy() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let path = try directory.write("disk.zvhd2", [UInt8](repeating: 0, count: 4096))
         #expect(throws: ImageError.self) { try ImageInspector().openGuest(path: path) }
         do { _ = try ImageInspector().openGuest(path: path) } catch let error as ImageError {

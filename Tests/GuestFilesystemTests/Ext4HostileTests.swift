@@ -20,7 +20,7 @@ struct Ext4HostileImage {
     var etcBlock: Int
 
     static func make() throws -> Ext4HostileImage {
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let root = scratch.file("root")
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
@@ -36,10 +36,10 @@ struct Ext4HostileImage {
         try handle.close()
         try fm.createSymbolicLink(atPath: root + "/etc/localtime", withDestinationPath: "../var/fragmented")
         let image = scratch.file("fs.img")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096", "-d", root, image, "8M"])
+        try Tool.run("mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096", "-d", root, image, "8M"])
 
         func debugfs(_ request: String) throws -> String {
-            try Ext4Tools.run("debugfs", ["-R", request, image])
+            try Tool.run("debugfs", ["-R", request, image])
         }
         func inodeLocation(_ path: String) throws -> Int {
             // "located at block 1058, offset 0x0b00"
@@ -48,18 +48,18 @@ struct Ext4HostileImage {
             _ = scanner.scanUpToString("located at block ")
             _ = scanner.scanString("located at block ")
             guard let block = scanner.scanInt(), scanner.scanString(", offset 0x") != nil,
-                  let offset = scanner.scanUInt64(representation: .hexadecimal) else { throw Ext4TestFailure("debugfs imap: \(text)") }
+                  let offset = scanner.scanUInt64(representation: .hexadecimal) else { throw TestFailure("debugfs imap: \(text)") }
             return block * blockSize + Int(offset)
         }
         let fragmentedStat = try debugfs("stat /var/fragmented")
         guard let etbRange = fragmentedStat.range(of: "(ETB0):"),
               let leafBlock = Scanner(string: String(fragmentedStat[etbRange.upperBound...])).scanInt() else {
-            throw Ext4TestFailure("no extent index block in: \(fragmentedStat)")
+            throw TestFailure("no extent index block in: \(fragmentedStat)")
         }
         let etcStat = try debugfs("stat /etc")
         guard let etcInode = Scanner(string: etcStat.replacingOccurrences(of: "Inode:", with: "")).scanInt(),
               let etcBlock = Scanner(string: try debugfs("blocks /etc")).scanInt() else {
-            throw Ext4TestFailure("debugfs stat /etc: \(etcStat)")
+            throw TestFailure("debugfs stat /etc: \(etcStat)")
         }
         return Ext4HostileImage(
             bytes: Array(try Data(contentsOf: URL(fileURLWithPath: image))),

@@ -3,51 +3,9 @@ import Testing
 import DiskImage
 @testable import GuestFilesystem
 
-/// e2fsprogs tools, found on the usual paths, run with their output captured.
+/// e2fsprogs, which the ext4 fixtures are made and checked with.
 enum Ext4Tools {
-    static func path(_ name: String) -> String? {
-        ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"].map { $0 + "/" + name }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static var available: Bool { path("mke2fs") != nil && path("e2fsck") != nil && path("debugfs") != nil }
-
-    /// Runs `tool` and returns its standard output; throws unless its exit status is in `accept`.
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String], accept: Set<Int32> = [0]) throws -> String {
-        guard let executable = path(tool) else { throw Ext4TestFailure("\(tool) is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard accept.contains(process.terminationStatus) else {
-            throw Ext4TestFailure("\(tool) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-struct Ext4TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A temporary directory removed when the value goes away.
-final class Ext4Scratch {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "koopack-ext4-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { path + "/" + name }
+    static var available: Bool { Tool.exists("mke2fs", "e2fsck", "debugfs") }
 }
 
 /// Deterministic, block-unaligned content so a misplaced block never compares equal.
@@ -216,11 +174,11 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
 
     /// Makes the filesystem image from `tree` in `scratch`, indexing directories with `e2fsck -D`
     /// (mke2fs -d writes them linear) when the filesystem has dir_index.
-    func makeImage(from tree: Ext4SampleTree, in scratch: Ext4Scratch) throws -> String {
+    func makeImage(from tree: Ext4SampleTree, in scratch: Scratch) throws -> String {
         let image = scratch.file("fs.img")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", type, "-L", Self.label, "-U", Self.uuid,
+        try Tool.run("mke2fs", ["-q", "-F", "-t", type, "-L", Self.label, "-U", Self.uuid,
                                      "-E", "root_owner=0:0", "-d", tree.root] + options + [image, size])
-        try Ext4Tools.run("e2fsck", ["-fyD", image], accept: [0, 1])
+        try Tool.run("e2fsck", ["-fyD", image], accept: [0, 1])
         return image
     }
 }
@@ -228,7 +186,7 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
 @Suite struct Ext4Tests {
     @Test(.enabled(if: Ext4Tools.available, "e2fsprogs is not installed"), arguments: Ext4Variant.all)
     func everyFileDirectoryAndSymlinkReadsBackAsCreated(_ variant: Ext4Variant) throws {
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let tree = try Ext4SampleTree.create(at: scratch.file("root"))
         let image = try variant.makeImage(from: tree, in: scratch)
         let fs = try Ext4FileSystem(FileByteSource(path: image))
@@ -279,7 +237,7 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
 
     @Test(.enabled(if: Ext4Tools.available, "e2fsprogs is not installed"), arguments: Ext4Variant.all.filter { ["ext4 -b 4096", "ext2 -b 1024", "ext4 -O ^extents,^64bit -b 4096"].contains($0.description) })
     func oddReadsAcrossBlockBoundariesMatchTheOriginal(_ variant: Ext4Variant) throws {
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let tree = try Ext4SampleTree.create(at: scratch.file("root"), manyEntries: 10)
         let fs = try Ext4FileSystem(FileByteSource(path: try variant.makeImage(from: tree, in: scratch)))
         for path in ["/var/large.bin", "/var/sparse.img", "/var/fragmented"] {
@@ -308,7 +266,7 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
     @Test(.enabled(if: Ext4Tools.available, "e2fsprogs is not installed"))
     func theLayoutsTheTestsMeanToCoverAreReallyThere() throws {
         // Guards the other tests against mke2fs quietly choosing another layout.
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let tree = try Ext4SampleTree.create(at: scratch.file("root"), largeSize: 1 << 20)
         let inline = try #require(Ext4Variant.all.first { $0.options.contains("inline_data") })
         let image = try inline.makeImage(from: tree, in: scratch)
@@ -331,13 +289,13 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
 
     @Test(.enabled(if: Ext4Tools.available, "e2fsprogs is not installed"))
     func readingOsReleaseFromATwoGiBFilesystemReadsUnderOneMiB() throws {
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let root = scratch.file("root")
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         let content = Array("ID=koopack\n".utf8)
         try Data(content).write(to: URL(fileURLWithPath: root + "/etc/os-release"))
         let image = scratch.file("big.img")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", "ext4", "-d", root, image, "2G"])
+        try Tool.run("mke2fs", ["-q", "-F", "-t", "ext4", "-d", root, image, "2G"])
         let counting = CountingByteSource(try FileByteSource(path: image))
         #expect(counting.size == 2 << 30)
         let fs = try Ext4FileSystem(counting)

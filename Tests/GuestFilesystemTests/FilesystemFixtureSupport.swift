@@ -1,42 +1,12 @@
 import Foundation
 import Testing
 import DiskImage
+// The shared process runner and scratch folder, for every file of these tests.
+@_exported import KoopackTestSupport
 
 /// Helpers for filesystem tests that build real images with mkfs.xfs, mkfs.vfat, mtools and LVM's
-/// tools at test time.
+/// tools at test time (run with the shared `Tool`).
 enum FilesystemFixture {
-    /// The path of `name` on the PATH (sbin included), or nil.
-    static func tool(_ name: String) -> String? {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Runs `name` with `arguments`, throwing with its standard error when it fails.
-    @discardableResult
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        guard let executable = tool(name) else { throw FixtureFailure("\(name) is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureFailure("\(name) \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-
     /// A deterministic, recognisable byte pattern (no long zero runs) seeded by `seed`.
     static func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
         var state = seed &* 2_654_435_761 | 1
@@ -45,46 +15,6 @@ enum FilesystemFixture {
             return UInt8(truncatingIfNeeded: state | 1)
         }
     }
-}
-
-/// A failure with a message, thrown from fixture helpers.
-struct FixtureFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under the temporary folder, removed when released.
-final class FixtureDirectory: @unchecked Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "koopack-fs-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    /// Creates a sparse file of `size` bytes.
-    @discardableResult
-    func sparse(_ name: String, size: UInt64) throws -> String {
-        let target = file(name)
-        _ = FileManager.default.createFile(atPath: target, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target))
-        try handle.truncate(atOffset: size)
-        try handle.close()
-        return target
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// A source that reads like `base` except where a patch overrides bytes, for hostile tests that

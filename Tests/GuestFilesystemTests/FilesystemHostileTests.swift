@@ -42,7 +42,7 @@ import DiskImage
         #expect(imageErrorMessage { _ = try fs.inode(UInt64.max) }?.contains("lies outside") == true)
         // The inode's location agrees with xfs_db's.
         let big = try #require(try GuestPaths.lookup("/big", in: fs))
-        let daddr = try FilesystemFixture.run("xfs_db", ["-r", "-c", "convert inode \(big) daddr", fixture.image])
+        let daddr = try Tool.run("xfs_db", ["-r", "-c", "convert inode \(big) daddr", fixture.image])
         #expect(daddr.contains("(\(try fs.inodeOffset(big) / 512))"))
         let damaged = try XFSFileSystem(PatchedByteSource(base, [(try fs.inodeOffset(big), Array("XX".utf8))]))
         #expect(imageErrorMessage { _ = try damaged.inode(big) }?.contains("magic") == true)
@@ -121,7 +121,7 @@ import DiskImage
 @Suite struct VfatHostileTests {
     /// A FAT16 volume with /dir/file.bin (3 clusters of 2 KiB) and the offsets to patch.
     struct Volume {
-        let fixture: FixtureDirectory
+        let fixture: Scratch
         let base: FileByteSource
         let fs: VfatFileSystem
         let file: UInt64
@@ -132,12 +132,12 @@ import DiskImage
     }
 
     func volume() throws -> Volume {
-        let directory = try FixtureDirectory()
+        let directory = try Scratch()
         let image = directory.file("fat.img")
-        try FilesystemFixture.run("mkfs.vfat", ["-C", "-F", "16", "-s", "4", image, "33000"])
+        try Tool.run("mkfs.vfat", ["-C", "-F", "16", "-s", "4", image, "33000"])
         let file = try directory.write("src/dir/file.bin", FilesystemFixture.pattern(6000, seed: 1))
         _ = file
-        try FilesystemFixture.run("mcopy", ["-i", image, "-s", directory.file("src/dir"), "::/"], environment: VfatFixture.mtoolsEnvironment)
+        try Tool.run("mcopy", ["-i", image, "-s", directory.file("src/dir"), "::/"], environment: VfatFixture.mtoolsEnvironment)
         let base = try FileByteSource(path: image)
         let fs = try VfatFileSystem(base)
         let fileNumber = try #require(try GuestPaths.lookup("/dir/file.bin", in: fs))

@@ -6,21 +6,21 @@ import DiskImage
 /// A real FAT volume made by mkfs.vfat and filled with mtools' mcopy, with the bytes every file
 /// should read as.
 final class VfatFixture: @unchecked Sendable {
-    let directory: FixtureDirectory
+    let directory: Scratch
     let image: String
     var files: [String: [UInt8]] = [:]
 
     static var available: Bool {
-        FilesystemFixture.tool("mkfs.vfat") != nil && FilesystemFixture.tool("mcopy") != nil
-            && FilesystemFixture.tool("mdel") != nil
+        Tool.path("mkfs.vfat") != nil && Tool.path("mcopy") != nil
+            && Tool.path("mdel") != nil
     }
     static let mtoolsEnvironment = ["MTOOLS_SKIP_CHECK": "1", "LC_ALL": "C.UTF-8"]
 
     /// - Parameters: fatBits: 12, 16 or 32; kibibytes: the volume size mkfs.vfat -C makes.
     init(fatBits: Int, kibibytes: Int) throws {
-        directory = try FixtureDirectory()
+        directory = try Scratch()
         image = directory.file("fat.img")
-        try FilesystemFixture.run("mkfs.vfat", ["-C", "-F", "\(fatBits)", image, "\(kibibytes)"])
+        try Tool.run("mkfs.vfat", ["-C", "-F", "\(fatBits)", image, "\(kibibytes)"])
         var tree: [String: [UInt8]] = [
             "/etc/os-release": Array("ID=windows-ish\nVERSION_ID=1\n".utf8),
             "/Long File Name With Spaces.txt": Array("long name\n".utf8),
@@ -35,16 +35,16 @@ final class VfatFixture: @unchecked Sendable {
             try directory.write("src" + path, bytes)
         }
         let top = try FileManager.default.contentsOfDirectory(atPath: directory.file("src")).map { directory.file("src/" + $0) }
-        try FilesystemFixture.run("mcopy", ["-i", image, "-s"] + top + ["::/"], environment: Self.mtoolsEnvironment)
+        try Tool.run("mcopy", ["-i", image, "-s"] + top + ["::/"], environment: Self.mtoolsEnvironment)
         // Fragment a file: fill, free a gap between two files, then write a file larger than the gap.
         let a = try directory.write("frag/a.bin", FilesystemFixture.pattern(40_000, seed: 21))
         let b = try directory.write("frag/b.bin", FilesystemFixture.pattern(40_000, seed: 22))
         let c = try directory.write("frag/c.bin", FilesystemFixture.pattern(40_000, seed: 23))
-        try FilesystemFixture.run("mcopy", ["-i", image, a, b, c, "::/"], environment: Self.mtoolsEnvironment)
-        try FilesystemFixture.run("mdel", ["-i", image, "::/b.bin"], environment: Self.mtoolsEnvironment)
+        try Tool.run("mcopy", ["-i", image, a, b, c, "::/"], environment: Self.mtoolsEnvironment)
+        try Tool.run("mdel", ["-i", image, "::/b.bin"], environment: Self.mtoolsEnvironment)
         let fragmented = FilesystemFixture.pattern(100_000, seed: 24)
         let d = try directory.write("frag/fragmented.bin", fragmented)
-        try FilesystemFixture.run("mcopy", ["-i", image, d, "::/"], environment: Self.mtoolsEnvironment)
+        try Tool.run("mcopy", ["-i", image, d, "::/"], environment: Self.mtoolsEnvironment)
         tree["/a.bin"] = FilesystemFixture.pattern(40_000, seed: 21)
         tree["/c.bin"] = FilesystemFixture.pattern(40_000, seed: 23)
         tree["/fragmented.bin"] = fragmented

@@ -5,7 +5,7 @@ import DiskImage
 
 /// A real XFS image made by mkfs.xfs from a protofile, with the bytes every file should read as.
 final class XFSFixture: @unchecked Sendable {
-    let directory: FixtureDirectory
+    let directory: Scratch
     private(set) var image = ""
     /// Guest path → expected content.
     var files: [String: [UInt8]] = [:]
@@ -15,10 +15,10 @@ final class XFSFixture: @unchecked Sendable {
     var manyNames: [String] = []
     let blockSize = 4096
 
-    static var available: Bool { FilesystemFixture.tool("mkfs.xfs") != nil && FilesystemFixture.tool("xfs_db") != nil }
+    static var available: Bool { Tool.path("mkfs.xfs") != nil && Tool.path("xfs_db") != nil }
 
     init(crc: Bool) throws {
-        directory = try FixtureDirectory()
+        directory = try Scratch()
         let src = directory.file("src")
         func add(_ guest: String, _ bytes: [UInt8]) throws -> String {
             files[guest] = bytes
@@ -79,17 +79,17 @@ final class XFSFixture: @unchecked Sendable {
         _ = src
         try directory.write("proto", Array(proto.utf8))
         image = try directory.sparse("xfs.img", size: 300 << 20)
-        try FilesystemFixture.run("mkfs.xfs", ["-f", "-q", "-m", "crc=\(crc ? 1 : 0)", "-b", "size=4096",
+        try Tool.run("mkfs.xfs", ["-f", "-q", "-m", "crc=\(crc ? 1 : 0)", "-b", "size=4096",
                                                "-p", directory.file("proto"), image])
         // mkfs.xfs writes each file as one extent; split /big's extent into three records with a
         // 100-block hole, the way a fragmented, partly punched file looks.
         let fork = crc ? "u3.bmx" : "u.bmx"
-        let map = try FilesystemFixture.run("xfs_db", ["-r", "-c", "path /big", "-c", "bmap", image])
+        let map = try Tool.run("xfs_db", ["-r", "-c", "path /big", "-c", "bmap", image])
         guard let start = map.split(separator: " ").drop(while: { $0 != "startblock" }).dropFirst().first.flatMap({ UInt64($0) }) else {
-            throw FixtureFailure("no start block in xfs_db bmap output: \(map)")
+            throw TestFailure("no start block in xfs_db bmap output: \(map)")
         }
         let blocks = UInt64(big.count / blockSize)
-        try FilesystemFixture.run("xfs_db", ["-x", "-c", "path /big", "-c", "write core.nextents 3",
+        try Tool.run("xfs_db", ["-x", "-c", "path /big", "-c", "write core.nextents 3",
             "-c", "write \(fork)[0].blockcount 100",
             "-c", "write \(fork)[1].startoff 100", "-c", "write \(fork)[1].startblock \(start + 100)",
             "-c", "write \(fork)[1].blockcount 200",
@@ -108,10 +108,10 @@ final class XFSFixture: @unchecked Sendable {
         let words = map.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" || $0 == "/" })
         guard let index = words.firstIndex(of: "startblock"), index + 2 < words.count,
               let block = UInt64(words[index + 1]), words[index + 2] == "0" else {
-            throw FixtureFailure("unexpected bmap for \(path): \(map)")
+            throw TestFailure("unexpected bmap for \(path): \(map)")
         }
         let inode = try xfsDB(path: path, "p v3.inumber").split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard let number = inode.flatMap({ UInt64($0) }) else { throw FixtureFailure("no inode number for \(path)") }
+        guard let number = inode.flatMap({ UInt64($0) }) else { throw TestFailure("no inode number for \(path)") }
         var bytes = Array("XSLM".utf8) + be32(0) + be32(UInt32(target.utf8.count)) + be32(0)
         bytes += [UInt8](repeating: 0, count: 16) + be64(number) + be64(block * 8) + be64(0)
         bytes += Array(target.utf8)
@@ -123,7 +123,7 @@ final class XFSFixture: @unchecked Sendable {
 
     /// What xfs_db prints for `command` on the inode at `path`.
     func xfsDB(path: String, _ command: String) throws -> String {
-        try FilesystemFixture.run("xfs_db", ["-r", "-c", "path \(path)", "-c", command, image])
+        try Tool.run("xfs_db", ["-r", "-c", "path \(path)", "-c", command, image])
     }
 }
 
@@ -134,7 +134,7 @@ final class XFSFixture: @unchecked Sendable {
         #expect(fs.kind == "xfs")
         #expect(fs.superblock.version == (crc ? 5 : 4))
         #expect(fs.superblock.hasFileType)  // mkfs.xfs's default ftype=1, on v4 too
-        let rootino = try FilesystemFixture.run("xfs_db", ["-r", "-c", "sb 0", "-c", "p rootino", fixture.image])
+        let rootino = try Tool.run("xfs_db", ["-r", "-c", "sb 0", "-c", "p rootino", fixture.image])
         #expect(rootino.contains("rootino = \(fs.rootInode)"))
         let sampled = Set([0, 999, 1999].map { "/many/" + fixture.manyNames[$0] })
         for (path, expected) in fixture.files where !path.hasPrefix("/many/") || sampled.contains(path) {

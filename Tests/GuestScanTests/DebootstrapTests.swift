@@ -11,31 +11,31 @@ import DiskImage
 @Suite struct DebootstrapTests {
     static let environment = ProcessInfo.processInfo.environment
     static let enabled = environment["KOOPACK_DEBOOTSTRAP_ROOT"] != nil
-        || (environment["KOOPACK_DEBOOTSTRAP"] != "0" && Tools.available("debootstrap") && getuid() == 0
+        || (environment["KOOPACK_DEBOOTSTRAP"] != "0" && Tool.exists("debootstrap") && getuid() == 0
             && mirrorAnswers)
 
     /// Whether the Debian mirror apt is set up with serves a package: apt names the URL of
     /// base-files, and curl asks for its headers.
     static let mirrorAnswers: Bool = {
-        guard Tools.available("apt-get", "curl"),
-              let line = try? Tools.run("apt-get", ["-qq", "--print-uris", "download", "base-files"]),
+        guard Tool.exists("apt-get", "curl"),
+              let line = try? Tool.run("apt-get", ["-qq", "--print-uris", "download", "base-files"]),
               let url = line.split(separator: "'").first(where: { $0.hasPrefix("http") }) else { return false }
-        return (try? Tools.run("curl", ["-fsI", "--max-time", "15", String(url)])) != nil
+        return (try? Tool.run("curl", ["-fsI", "--max-time", "15", String(url)])) != nil
     }()
 
-    @Test(.enabled(if: enabled && Tools.available("mkfs.ext4", "sfdisk", "qemu-img", "dpkg-query"),
+    @Test(.enabled(if: enabled && Tool.exists("mkfs.ext4", "sfdisk", "qemu-img", "dpkg-query"),
                    "needs root, debootstrap and a Debian mirror that answers (or KOOPACK_DEBOOTSTRAP_ROOT)"))
     func aDebootstrappedDebianIsScannedAndItsSBOMMatchesDpkgQuery() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let root: String
         if let given = Self.environment["KOOPACK_DEBOOTSTRAP_ROOT"] {
             root = given
         } else {
             root = scratch.file("debian")
-            try Tools.run("debootstrap", ["--variant=minbase", "bookworm", root])
+            try Tool.run("debootstrap", ["--variant=minbase", "bookworm", root])
         }
         let fs = scratch.file("root.ext4")
-        try Tools.run("mkfs.ext4", ["-q", "-F", "-d", root, fs, "600M"])
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-d", root, fs, "600M"])
         let raw = try GuestDisks.mbr(root: fs, in: scratch)
         let image = try GuestDisks.convert(raw, to: "qcow2", in: scratch)
         let report = try GuestScanner.scan(imageAt: image, metadata: try metadata([("__platform", "Debian"), ("__os_version", "Debian 12.0 64bit")]),

@@ -33,9 +33,9 @@ import DiskImage
     }
 
     @Test func theHostsOwnOSReleaseParsesAsThePythonParserReadsIt() throws {
-        guard Tools.available("python3"), FileManager.default.fileExists(atPath: "/etc/os-release") else { return }
+        guard Tool.exists("python3"), FileManager.default.fileExists(atPath: "/etc/os-release") else { return }
         // Python's platform.freedesktop_os_release() implements the same quoting rules.
-        let out = try Tools.run("python3", ["-c", "import platform; r = platform.freedesktop_os_release(); print(r['ID']); print(r.get('VERSION_ID', '')); print(r['PRETTY_NAME'])"])
+        let out = try Tool.run("python3", ["-c", "import platform; r = platform.freedesktop_os_release(); print(r['ID']); print(r.get('VERSION_ID', '')); print(r['PRETTY_NAME'])"])
         let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let os = OSRelease.parse([UInt8](try #require(FileManager.default.contents(atPath: "/etc/os-release"))))
         #expect(os.id == lines[0])

@@ -6,19 +6,19 @@ import DiskImage
 /// A real rpmdb.sqlite made by rpm itself: packages built with rpmbuild, recorded with
 /// `rpm -i --justdb` into a fresh SQLite database.
 final class RPMFixture: @unchecked Sendable {
-    let scratch: ScratchDirectory
+    let scratch: Scratch
     let database: String
     /// `NAME EPOCH VERSION RELEASE ARCH` lines as `rpm -qa --qf` prints them.
     let expected: [String]
 
-    static var available: Bool { Tools.available("rpm", "rpmbuild") }
+    static var available: Bool { Tool.exists("rpm", "rpmbuild") }
 
-    static let shared: Result<RPMFixture, FixtureFailure> = {
-        do { return .success(try RPMFixture()) } catch { return .failure(FixtureFailure("\(error)")) }
+    static let shared: Result<RPMFixture, TestFailure> = {
+        do { return .success(try RPMFixture()) } catch { return .failure(TestFailure("\(error)")) }
     }()
 
     private init() throws {
-        scratch = try ScratchDirectory()
+        scratch = try Scratch()
         let top = scratch.file("rpmbuild")
         let specs: [(name: String, epoch: String?, version: String, release: String, arch: String)] = [
             ("koopack-hello", "2", "1.2.3", "4.el9", "noarch"),
@@ -42,18 +42,18 @@ final class RPMFixture: @unchecked Sendable {
                 %files
 
                 """.utf8).write(to: URL(fileURLWithPath: file))
-            try Tools.run("rpmbuild", ["-bb", "--quiet", "--target", spec.arch] + defines + [file])
+            try Tool.run("rpmbuild", ["-bb", "--quiet", "--target", spec.arch] + defines + [file])
             let built = "\(top)/RPMS/\(spec.arch)/\(spec.name)-\(spec.version)-\(spec.release).\(spec.arch).rpm"
-            guard FileManager.default.fileExists(atPath: built) else { throw FixtureFailure("rpmbuild made no \(built)") }
+            guard FileManager.default.fileExists(atPath: built) else { throw TestFailure("rpmbuild made no \(built)") }
             rpms.append(built)
         }
         let db = scratch.file("db")
         try FileManager.default.createDirectory(atPath: db, withIntermediateDirectories: true)
-        try Tools.run("rpm", ["--initdb", "--dbpath", db, "--define", "_db_backend sqlite"])
-        try Tools.run("rpm", ["-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos", "--dbpath", db,
+        try Tool.run("rpm", ["--initdb", "--dbpath", db, "--define", "_db_backend sqlite"])
+        try Tool.run("rpm", ["-i", "--justdb", "--nodeps", "--ignorearch", "--ignoreos", "--dbpath", db,
                               "--define", "_db_backend sqlite"] + rpms)
         database = db + "/rpmdb.sqlite"
-        let listed = try Tools.run("rpm", ["-qa", "--dbpath", db, "--define", "_db_backend sqlite",
+        let listed = try Tool.run("rpm", ["-qa", "--dbpath", db, "--define", "_db_backend sqlite",
                                            "--qf", "%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\\n"])
         expected = listed.split(separator: "\n").map(String.init).sorted()
     }
@@ -81,7 +81,7 @@ final class RPMFixture: @unchecked Sendable {
         #expect(PackageURL.of(lib, os: rhel) == "pkg:rpm/rhel/libkoo%2B%2B@0.9%2Bgit20240101-1.el9_4?arch=x86_64&distro=rhel-9.4")
     }
 
-    @Test(.enabled(if: RPMFixture.available && Tools.available("mkfs.ext4"), "rpm, rpmbuild or mkfs.ext4 is not installed"))
+    @Test(.enabled(if: RPMFixture.available && Tool.exists("mkfs.ext4"), "rpm, rpmbuild or mkfs.ext4 is not installed"))
     func aRHELGuestsSBOMComesFromItsRpmdbAndABerkeleyDBIsNamedNotRead() throws {
         let fixture = try RPMFixture.get()
         var tree = GuestTrees.clean()

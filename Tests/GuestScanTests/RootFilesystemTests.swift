@@ -3,13 +3,13 @@ import Testing
 import DiskImage
 @testable import GuestScan
 
-@Suite(.enabled(if: Tools.available("sfdisk", "mkfs.ext4"), "sfdisk or mkfs.ext4 is not installed"))
+@Suite(.enabled(if: Tool.exists("sfdisk", "mkfs.ext4"), "sfdisk or mkfs.ext4 is not installed"))
 struct RootFilesystemTests {
     /// A GPT disk with one 16 MiB partition whose first bytes are `patch` at `offset`.
-    static func gptDisk(_ scratch: ScratchDirectory, patches: [(offset: UInt64, bytes: [UInt8])], typeGUID: String = "0FC63DAF-8483-4772-8E79-3D69D8477DE4") throws -> String {
+    static func gptDisk(_ scratch: Scratch, patches: [(offset: UInt64, bytes: [UInt8])], typeGUID: String = "0FC63DAF-8483-4772-8E79-3D69D8477DE4") throws -> String {
         let disk = scratch.file("disk.raw")
         try GuestDisks.sparse(disk, size: 18 << 20)
-        try Tools.run("sfdisk", ["-q", disk], input: "label: gpt\nstart=2048, size=32768, type=\(typeGUID)\n")
+        try Tool.run("sfdisk", ["-q", disk], input: "label: gpt\nstart=2048, size=32768, type=\(typeGUID)\n")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: disk))
         for patch in patches {
             try handle.seek(toOffset: (1 << 20) + patch.offset)
@@ -28,7 +28,7 @@ struct RootFilesystemTests {
     }
 
     @Test func aWindowsNTFSPartitionIsANoteNotAnError() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         // An NTFS boot sector's OEM ID, as blkid and koopack's guest view recognise NTFS.
         let disk = try Self.gptDisk(scratch, patches: [(3, Array("NTFS    ".utf8)), (510, [0x55, 0xAA])],
                                     typeGUID: "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7")
@@ -36,20 +36,20 @@ struct RootFilesystemTests {
     }
 
     @Test func aBtrfsRootIsANote() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let disk = try Self.gptDisk(scratch, patches: [(65536 + 64, Array("_BHRfS_M".utf8))])
         Self.expectNotScanned(try GuestScanner.scan(imageAt: disk, metadata: nil), mentioning: "btrfs is not read")
     }
 
-    @Test(.enabled(if: Tools.available("cryptsetup"), "cryptsetup is not installed"))
+    @Test(.enabled(if: Tool.exists("cryptsetup"), "cryptsetup is not installed"))
     func aLUKSEncryptedRootIsANote() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let volume = scratch.file("luks.img")
         try GuestDisks.sparse(volume, size: 16 << 20)
         let key = scratch.file("key")
         try Data("correct horse battery staple".utf8).write(to: URL(fileURLWithPath: key))
         do {
-            try Tools.run("cryptsetup", ["luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
+            try Tool.run("cryptsetup", ["luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
                                          "--pbkdf-force-iterations", "1000", "--key-file", key, volume])
         } catch {
             print("LUKS case skipped: cryptsetup luksFormat failed here: \(error)")
@@ -60,7 +60,7 @@ struct RootFilesystemTests {
     }
 
     @Test func aDiskWithNoFilesystemOrNoOSReleaseIsANote() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let empty = try Self.gptDisk(scratch, patches: [])
         Self.expectNotScanned(try GuestScanner.scan(imageAt: empty, metadata: nil), mentioning: "no ext2/3/4 or XFS filesystem was found")
 
@@ -75,7 +75,7 @@ struct RootFilesystemTests {
     }
 
     @Test func anExt4FeatureKoopackDoesNotReadIsANoteNamingIt() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let image = try GuestTrees.clean().ext4(in: scratch, megabytes: 8)
         // Set s_feature_incompat's compression bit (0x1) at superblock offset 0x60.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: image))

@@ -15,7 +15,7 @@ extension GuestTrees {
 
     /// dpkg-query's list of installed packages in `admindir` (db:Status-Status `installed`).
     static func dpkgQueryInstalled(admindir: String) throws -> [String] {
-        let out = try Tools.run("dpkg-query", ["-W", "--admindir=\(admindir)", "-f", "${db:Status-Status} ${Package} ${Version} ${Architecture}\\n"])
+        let out = try Tool.run("dpkg-query", ["-W", "--admindir=\(admindir)", "-f", "${db:Status-Status} ${Package} ${Version} ${Architecture}\\n"])
         return out.split(separator: "\n").filter { $0.hasPrefix("installed ") }.map { String($0.dropFirst("installed ".count)) }
     }
 }
@@ -25,7 +25,7 @@ let testDocument = SBOMDocumentInfo(imageName: "web server+1.qcow2", uuid: "3e67
                                     created: "2024-05-01T12:00:00Z", toolVersion: "0.1.0")
 
 @Suite struct SBOMTests {
-    @Test(.enabled(if: Tools.available("mkfs.ext4", "dpkg-query") && GuestTrees.hostDpkgStatus != nil, "needs mkfs.ext4, dpkg-query and /var/lib/dpkg/status"))
+    @Test(.enabled(if: Tool.exists("mkfs.ext4", "dpkg-query") && GuestTrees.hostDpkgStatus != nil, "needs mkfs.ext4, dpkg-query and /var/lib/dpkg/status"))
     func theSBOMListsExactlyThePackagesDpkgQueryReportsInstalled() throws {
         var tree = GuestTrees.dirty()
         // Add paragraphs that are not installed: dpkg-query must agree they are left out.
@@ -55,7 +55,7 @@ let testDocument = SBOMDocumentInfo(imageName: "web server+1.qcow2", uuid: "3e67
 
             """.utf8)
         tree.file("/var/lib/dpkg/status", bytes: status)
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let root = try tree.write(to: scratch.file("tree"))
         let expected = try GuestTrees.dpkgQueryInstalled(admindir: root + "/var/lib/dpkg")
         let image = try tree.ext4(in: scratch, megabytes: 24)
@@ -73,48 +73,48 @@ let testDocument = SBOMDocumentInfo(imageName: "web server+1.qcow2", uuid: "3e67
         #expect(PackageURL.of(held, os: report.os) == "pkg:deb/debian/held-package@1.2%2Bdfsg-3~bpo12%2B1?arch=all&distro=debian-12&epoch=7")
     }
 
-    @Test(.enabled(if: Tools.available("python3"), "python3 is not installed"))
+    @Test(.enabled(if: Tool.exists("python3"), "python3 is not installed"))
     func theCycloneDXDocumentValidatesAgainstTheCycloneDX15Schema() throws {
         let packages = DpkgStatus.parse(GuestTrees.hostDpkgStatus ?? Array("Package: a\nStatus: install ok installed\nVersion: 1\n".utf8))
         let os = OSRelease.parse(Array(GuestTrees.hostOSRelease.utf8))
         let document = CycloneDX.document(packages: packages, os: os, info: testDocument)
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let file = scratch.file("bom.json")
         try Data(document.serialized(indent: 2).utf8).write(to: URL(fileURLWithPath: file))
         let script = try #require(Bundle.module.path(forResource: "validate-cyclonedx", ofType: "py"))
         do {
-            let out = try Tools.run("python3", [script, file])
+            let out = try Tool.run("python3", [script, file])
             #expect(out.contains("valid CycloneDX 1.5"))
-        } catch let failure as FixtureFailure where failure.description.contains("(3)") {
+        } catch let failure as TestFailure where failure.description.contains("(3)") {
             // cyclonedx-python-lib is not installed: the structure test below still runs.
             print("CycloneDX schema validation skipped: \(failure)")
         }
         // And a broken document is refused, so the validator is really validating.
         let broken = scratch.file("broken.json")
         try Data(document.serialized().replacingOccurrences(of: "\"1.5\"", with: "1.5").utf8).write(to: URL(fileURLWithPath: broken))
-        #expect(throws: FixtureFailure.self) { try Tools.run("python3", [script, broken]) }
+        #expect(throws: TestFailure.self) { try Tool.run("python3", [script, broken]) }
     }
 
-    @Test(.enabled(if: Tools.available("python3"), "python3 is not installed"))
+    @Test(.enabled(if: Tool.exists("python3"), "python3 is not installed"))
     func theSPDXDocumentValidatesWithTheSPDXProjectsOwnTools() throws {
         let packages = DpkgStatus.parse(GuestTrees.hostDpkgStatus ?? Array("Package: a\nStatus: install ok installed\nVersion: 1\n".utf8))
             + [InstalledPackage(manager: .rpm, name: "libstdc++", version: "11.4.1-3.el9", epoch: "1", architecture: "x86_64")]
         let os = OSRelease.parse(Array(GuestTrees.hostOSRelease.utf8))
         let document = SPDX.document(packages: packages, os: os, info: testDocument)
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let file = scratch.file("sbom.spdx.json")
         try Data(document.serialized(indent: 2).utf8).write(to: URL(fileURLWithPath: file))
         let script = try #require(Bundle.module.path(forResource: "validate-spdx", ofType: "py"))
         do {
-            let out = try Tools.run("python3", [script, file])
+            let out = try Tool.run("python3", [script, file])
             #expect(out.contains("valid SPDX 2.3"))
-        } catch let failure as FixtureFailure where failure.description.contains("(3)") {
+        } catch let failure as TestFailure where failure.description.contains("(3)") {
             print("SPDX validation skipped: spdx-tools is not installed: \(failure)")
             return
         }
         let broken = scratch.file("broken.json")
         try Data(document.serialized().replacingOccurrences(of: "SPDXRef-Image", with: "SPDXRef Image").utf8).write(to: URL(fileURLWithPath: broken))
-        #expect(throws: FixtureFailure.self) { try Tools.run("python3", [script, broken]) }
+        #expect(throws: TestFailure.self) { try Tool.run("python3", [script, broken]) }
     }
 
     @Test func theCycloneDXDocumentHasTheRequiredStructure() throws {

@@ -7,20 +7,20 @@ import GuestFilesystem
 /// The dirty guest made once as ext4 and XFS, inside MBR and GPT disks, and converted by qemu-img:
 /// every layout and format must give the same OS, findings and packages.
 final class DirtyGuestDisks: @unchecked Sendable {
-    let scratch: ScratchDirectory
+    let scratch: Scratch
     let ext4: String
     let xfs: String?
 
-    static let shared: Result<DirtyGuestDisks, FixtureFailure> = {
+    static let shared: Result<DirtyGuestDisks, TestFailure> = {
         do { return .success(try DirtyGuestDisks()) } catch {
-            return .failure(FixtureFailure("\(error)"))
+            return .failure(TestFailure("\(error)"))
         }
     }()
 
     private init() throws {
-        scratch = try ScratchDirectory()
+        scratch = try Scratch()
         ext4 = try GuestTrees.dirty().ext4(in: scratch, megabytes: 24)
-        xfs = Tools.available("mkfs.xfs") ? try GuestTrees.dirty().xfs(in: scratch) : nil
+        xfs = Tool.exists("mkfs.xfs") ? try GuestTrees.dirty().xfs(in: scratch) : nil
     }
 
     static func get() throws -> DirtyGuestDisks { try shared.get() }
@@ -39,7 +39,7 @@ extension GuestTrees {
     static var hostOSReleaseVersionID: String? { OSRelease.parse(Array(hostOSRelease.utf8)).versionID }
 }
 
-@Suite(.enabled(if: Tools.available("mkfs.ext4", "sfdisk", "qemu-img"), "mkfs.ext4, sfdisk or qemu-img is not installed"))
+@Suite(.enabled(if: Tool.exists("mkfs.ext4", "sfdisk", "qemu-img"), "mkfs.ext4, sfdisk or qemu-img is not installed"))
 struct ScanAcrossDisksTests {
     @Test func anUnpartitionedExt4RootIsFoundAndScanned() throws {
         let disks = try DirtyGuestDisks.get()
@@ -51,7 +51,7 @@ struct ScanAcrossDisksTests {
     @Test(arguments: ["raw", "qcow2", "vmdk", "vhdx"])
     func anExt4RootOnAnMBRDiskGivesTheSameFindingsInEveryFormat(format: String) throws {
         let disks = try DirtyGuestDisks.get()
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let raw = try GuestDisks.mbr(root: disks.ext4, in: scratch)
         let image = format == "raw" ? raw : try GuestDisks.convert(raw, to: format, in: scratch)
         let report = try GuestScanner.scan(imageAt: image, metadata: nil, includePackages: true)
@@ -60,11 +60,11 @@ struct ScanAcrossDisksTests {
         #expect(report.packages?.packages.count == GuestTrees.hostInstalledCount, "\(format)")
     }
 
-    @Test(.enabled(if: Tools.available("mkfs.xfs", "mkfs.vfat")), arguments: ["raw", "qcow2", "vmdk", "vhdx"])
+    @Test(.enabled(if: Tool.exists("mkfs.xfs", "mkfs.vfat")), arguments: ["raw", "qcow2", "vmdk", "vhdx"])
     func anXFSRootOnAGPTDiskWithAnEFIPartitionGivesTheSameFindingsInEveryFormat(format: String) throws {
         let disks = try DirtyGuestDisks.get()
         let xfs = try #require(disks.xfs)
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let raw = try GuestDisks.gpt(root: xfs, in: scratch)
         let image = format == "raw" ? raw : try GuestDisks.convert(raw, to: format, in: scratch)
         let report = try GuestScanner.scan(imageAt: image, metadata: nil, includePackages: true)
@@ -74,17 +74,17 @@ struct ScanAcrossDisksTests {
         #expect(report.packages?.packages.count == GuestTrees.hostInstalledCount, "\(format)")
     }
 
-    @Test(.enabled(if: Tools.available("mkfs.xfs")))
+    @Test(.enabled(if: Tool.exists("mkfs.xfs")))
     func anExt4BootPartitionBeforeTheRootIsPassedOver() throws {
         let disks = try DirtyGuestDisks.get()
         let xfs = try #require(disks.xfs)
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         var boot = RootTree()
         boot.file("/grub/grub.cfg", "set default=0\n")
         let bootImage = try boot.ext4(in: scratch, name: "boot.ext4", megabytes: 8)
         let disk = scratch.file("two.raw")
         try GuestDisks.sparse(disk, size: UInt64(1 + 8 + 300 + 1) << 20)
-        try Tools.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=16384, type=83\nstart=18432, size=614400, type=83\n")
+        try Tool.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=16384, type=83\nstart=18432, size=614400, type=83\n")
         try GuestDisks.place(bootImage, into: disk, atMiB: 1)
         try GuestDisks.place(xfs, into: disk, atMiB: 9)
         let report = try GuestScanner.scan(imageAt: disk, metadata: nil)
@@ -94,7 +94,7 @@ struct ScanAcrossDisksTests {
 
     @Test func anExt4RootOnAnLVMLogicalVolumeOfTwoSegmentsIsFound() throws {
         let disks = try DirtyGuestDisks.get()
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let disk = try LVMDisk.build(root: disks.ext4, in: scratch)
         for format in ["raw", "qcow2"] {
             let image = format == "raw" ? disk : try GuestDisks.convert(disk, to: format, in: scratch)
@@ -105,7 +105,7 @@ struct ScanAcrossDisksTests {
     }
 
     @Test func scanningA2GiBRootReadsUnder5MiB() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         var tree = GuestTrees.dirty()
         tree.remove("/var/lib/dpkg")  // the package database is read only for the SBOM
         let image = try tree.ext4(in: scratch, megabytes: 2048)
@@ -140,10 +140,10 @@ enum LVMDisk {
     static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     static func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
 
-    static func build(root: String, in scratch: ScratchDirectory) throws -> String {
+    static func build(root: String, in scratch: Scratch) throws -> String {
         let rootMiB = try GuestDisks.mebibytes(root)
         let half = 3  // extents per segment
-        guard rootMiB <= 2 * half * extentMiB else { throw FixtureFailure("root of \(rootMiB) MiB does not fit the LV") }
+        guard rootMiB <= 2 * half * extentMiB else { throw TestFailure("root of \(rootMiB) MiB does not fit the LV") }
         let peCount = 7
         let pvMiB = 1 + peCount * extentMiB
         let pvStartMiB = 17
@@ -153,7 +153,7 @@ enum LVMDisk {
 
         let disk = scratch.file("lvm.raw")
         try GuestDisks.sparse(disk, size: UInt64(pvStartMiB + pvMiB) << 20)
-        try Tools.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=32768, type=83\nstart=\(pvStartMiB * 2048), size=\(pvMiB * 2048), type=8e\n")
+        try Tool.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=32768, type=83\nstart=\(pvStartMiB * 2048), size=\(pvMiB * 2048), type=8e\n")
         try GuestDisks.place(bootImage, into: disk, atMiB: 1)
 
         // The PV's first MiB: label, PV header, metadata area.
@@ -236,8 +236,8 @@ enum LVMDisk {
         // Segment 1 (LV extents 0-2) at PE 4, segment 2 (LV extents 3-5) at PE 0.
         let segmentMiB = half * extentMiB
         let dataMiB = pvStartMiB + 1
-        try Tools.run("dd", ["if=\(root)", "of=\(disk)", "bs=1M", "count=\(segmentMiB)", "seek=\(dataMiB + 4 * extentMiB)", "conv=notrunc,sparse", "status=none"])
-        try Tools.run("dd", ["if=\(root)", "of=\(disk)", "bs=1M", "skip=\(segmentMiB)", "count=\(segmentMiB)", "seek=\(dataMiB)", "conv=notrunc,sparse", "status=none"])
+        try Tool.run("dd", ["if=\(root)", "of=\(disk)", "bs=1M", "count=\(segmentMiB)", "seek=\(dataMiB + 4 * extentMiB)", "conv=notrunc,sparse", "status=none"])
+        try Tool.run("dd", ["if=\(root)", "of=\(disk)", "bs=1M", "skip=\(segmentMiB)", "count=\(segmentMiB)", "seek=\(dataMiB)", "conv=notrunc,sparse", "status=none"])
         return disk
     }
 }

@@ -7,7 +7,7 @@ import ReleasePolicy
 
 /// Scans `tree` made into a real ext4 filesystem (an unpartitioned disk).
 func scanTree(_ tree: RootTree, metadata: IMSMetadata? = nil, includePackages: Bool = false) throws -> ScanReport {
-    let scratch = try ScratchDirectory()
+    let scratch = try Scratch()
     let image = try tree.ext4(in: scratch)
     return GuestScanner.scan(disk: try FileByteSource(path: image), metadata: metadata, includePackages: includePackages)
 }
@@ -24,7 +24,7 @@ extension ScanReport {
     func findings(_ id: String) -> [Finding] { findings.filter { $0.ruleID == id } }
 }
 
-@Suite(.enabled(if: Tools.available("mkfs.ext4"), "mkfs.ext4 is not installed"))
+@Suite(.enabled(if: Tool.exists("mkfs.ext4"), "mkfs.ext4 is not installed"))
 struct ScanRulesTests {
     @Test func aCleanGuestHasNoFindingsAtAllEvenWithEveryNearMiss() throws {
         let report = try scanTree(GuestTrees.clean(), metadata: try metadata([("__platform", "Debian"), ("__os_version", "Debian GNU/Linux 12.5 64bit")]))

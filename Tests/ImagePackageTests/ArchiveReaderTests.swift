@@ -2,48 +2,15 @@ import DiskImage
 import Foundation
 import Testing
 @testable import ImagePackage
+// The shared process runner and scratch folder, for every file of these tests.
+@_exported import KoopackTestSupport
 
-/// A fresh folder under the system's temporary folder, removed when released, and the tools
-/// that fill it.
-final class PackageScratch {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "koopack-package-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func file(_ name: String) -> String { path + "/" + name }
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: file(name)))
-        return file(name)
-    }
-    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
-    func size(_ name: String) throws -> UInt64 {
-        (try FileManager.default.attributesOfItem(atPath: file(name))[.size] as? NSNumber)?.uint64Value ?? 0
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+extension Scratch {
     /// Runs `tool` in this folder; throws with its standard error when it fails.
     @discardableResult
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ImageError(file: tool, "failed: " + String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
+        try Tool.run(tool, arguments, in: path)
     }
-
-    static let hasQemuImg = FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-img")
 }
 
 /// A pattern no two offsets of which share a 4-byte window by chance.
@@ -56,9 +23,9 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
 }
 
 @Suite struct ArchiveReaderTests {
-    @Test(.enabled(if: PackageScratch.hasQemuImg, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aFixedVHDFooterIsReadFromTheKeptTailOfAMemberLargerThanTheHead() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         // 8 MiB of guest data: the member (8 MiB + the 512-byte footer) is twice the kept head.
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "vpc", "-o", "subformat=fixed", "disk.vhd", "8M"])
         let file = try scratch.bytes("disk.vhd")
@@ -82,7 +49,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func bytesBetweenHeadAndTailAreAnErrorNamingTheMember() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         let data = pattern(ArchiveReader.headBytes + 3 * ArchiveReader.tailBytes, seed: 7)
         try scratch.write("blob.img", data)
         try scratch.run("/usr/bin/tar", ["-cf", "blob.tar", "blob.img"])
@@ -99,7 +66,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func aMemberJustLargerThanTheHeadReadsAcrossTheSeam() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         let data = pattern(ArchiveReader.headBytes + 1000, seed: 11)
         try scratch.write("small.img", data)
         try scratch.run("/usr/bin/tar", ["-cf", "small.tar", "small.img"])
@@ -112,7 +79,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func metadataMembersAreKeptWholeAndSmallMembersHaveNoTail() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("metadata.json", Array(#"{"id": "x"}"#.utf8))
         try scratch.write("tiny.img", pattern(5000, seed: 3))
         try scratch.run("/usr/bin/tar", ["-cf", "p.tar", "metadata.json", "tiny.img"])
@@ -123,7 +90,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func aTruncatedTarGzIsACleanErrorNamingTheArchive() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("disk.img", pattern(1 << 20, seed: 5))
         try scratch.run("/usr/bin/tar", ["-czf", "whole.tar.gz", "disk.img"])
         let whole = try scratch.bytes("whole.tar.gz")
@@ -137,7 +104,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func garbageAfterAGzipMagicIsAnError() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         let path = try scratch.write("fake.tar.gz", [0x1f, 0x8b, 0x08, 0x00] + pattern(4096, seed: 9))
         #expect(ArchiveReader.looksLikeArchive(try scratch.bytes("fake.tar.gz"), filename: path))
         let error = try #require(throws: ImageError.self) {
@@ -156,7 +123,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
     }
 
     @Test func hostileMembersAreListedButNeverWritten() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         let deep = scratch.file("a/b")
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         try scratch.run("/usr/bin/env", ["python3", "-c", """

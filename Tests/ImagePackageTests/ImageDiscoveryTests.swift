@@ -15,7 +15,7 @@ import Testing
 
     @Test(arguments: ["disk.qcow2.json", "disk.json"])
     func eitherSidecarNameIsFound(_ sidecarName: String) throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("disk.qcow2", pattern(4096, seed: 1))
         try scratch.write(sidecarName, Array(Self.sidecar.utf8))
         let inputs = try ImageDiscovery.discover(scratch.path, options: DiscoveryOptions())
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func theFullSidecarNameWinsOverTheShortOne() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("disk.qcow2", pattern(512, seed: 1))
         try scratch.write("disk.qcow2.json", Array(#"{"min_disk": 50}"#.utf8))
         try scratch.write("disk.json", Array(#"{"min_disk": 60}"#.utf8))
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func companionFilesAreNotImages() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("web.raw", pattern(1024, seed: 2))
         for name in ["web.raw.json", "README.md", "notes.txt", "SHA256SUMS", "web.raw.sha256", "app.ovf", "app.mf",
                      "release.yaml", "eula.pdf", "guide.docx", ".DS_Store", "web.raw.asc"] {
@@ -51,9 +51,9 @@ import Testing
         #expect(inputs.map(\.displayName) == [scratch.file("web.raw")])
     }
 
-    @Test(.enabled(if: PackageScratch.hasQemuImg, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aVMDKDescriptorOwnsItsExtentsAndTheirBytes() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         // twoGbMaxExtentSparse: a descriptor (disk.vmdk) and three sparse extents disk-s00N.vmdk.
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", "disk.vmdk", "5G"])
         try scratch.write("disk.vmdk.json", Array(Self.sidecar.utf8))
@@ -68,9 +68,9 @@ import Testing
         #expect(input.metadata?.id == "5b3d7c9e-2f41-4a8b-9c6d-1e7f3a5b8d20")
     }
 
-    @Test(.enabled(if: PackageScratch.hasQemuImg, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aFlatVMDKExtentIsNotAnImageOfItsOwn() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", "flat.vmdk", "64M"])
         let inputs = try ImageDiscovery.discover(scratch.path, options: DiscoveryOptions())
         #expect(inputs.map(\.displayName) == [scratch.file("flat.vmdk")])
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func aDamagedSidecarMarksOnlyItsImage() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("a.raw", pattern(512, seed: 4))
         try scratch.write("a.raw.json", Array(#"{"min_disk": "forty"}"#.utf8))
         try scratch.write("b.raw", pattern(512, seed: 5))
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func aMetadataListIsPickedByImageIDThenByName() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("web-server.qcow2", pattern(512, seed: 6))
         let list = #"{"images": [{"id": "11111111-1111-4111-8111-111111111111", "name": "web-server", "min_disk": 41}, {"id": "22222222-2222-4222-8222-222222222222", "name": "db", "min_disk": 42}]}"#
         let listFile = try scratch.write("list.json", Array(list.utf8))

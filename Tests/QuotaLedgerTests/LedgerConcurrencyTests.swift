@@ -37,7 +37,7 @@ struct LedgerConcurrencyTests {
     }
 
     @Test func twentyWritersNeverBookADayPastItsQuota() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let path = directory.file("shared/ledger.sqlite")
         let limits = try QuotaLimits(filesPerDay: 5)
         // The ledger file does not exist yet: the writers also race to create its schema.
@@ -60,7 +60,7 @@ struct LedgerConcurrencyTests {
     }
 
     @Test func twoFileBookingsFromTwentyWritersLeaveNoDayPastItsQuota() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let path = directory.file("ledger.sqlite")
         let limits = try QuotaLimits(filesPerDay: 5)
         _ = try Ledger(path: path, clock: .fixed(now))
@@ -75,7 +75,7 @@ struct LedgerConcurrencyTests {
     }
 
     @Test func writersThatReplanAfterARefusalAllGetBookedWithinTheQuota() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let path = directory.file("ledger.sqlite")
         let limits = try QuotaLimits(filesPerDay: 5)
         let now = self.now, today = self.today

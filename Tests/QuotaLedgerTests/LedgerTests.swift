@@ -10,12 +10,12 @@ struct LedgerTests {
     /// 10:00 on 2026-11-25 in GMT+08:00.
     let now = epochSeconds(2026, 11, 25, 10, 0, 0, offset: 8 * 3600)
 
-    func open(_ directory: LedgerTemporaryDirectory, name: String = "ledger.sqlite") throws -> Ledger {
+    func open(_ directory: Scratch, name: String = "ledger.sqlite") throws -> Ledger {
         try Ledger(path: directory.file(name), clock: .fixed(now))
     }
 
     @Test func reserveRecordCancelAndStatusRoundTrip() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 3)
         let input = [file("disk.qcow2", 5_000, index: 1, role: "image"), file("eula.txt", 20, index: 2, role: "eula"),
@@ -54,7 +54,7 @@ struct LedgerTests {
     }
 
     @Test func usageCountsEachSHA256OncePerDayAcrossBundles() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let shared = file("eula.txt", 100, index: 1)
         let one = UploadPlanner.planOnDay(files: [shared, file("a.qcow2", 1000, index: 2)], day: today, limits: .koogallery)
@@ -70,7 +70,7 @@ struct LedgerTests {
     }
 
     @Test func reservingPastTheQuotaIsRefusedNamingTheDayTheLedgerAndTheExcess() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 5, bytesPerDay: 1000)
         _ = try ledger.reserve(plan: UploadPlanner.planOnDay(files: files(4, size: 100), day: today, limits: limits),
@@ -110,7 +110,7 @@ struct LedgerTests {
     }
 
     @Test func aPlanThatAddsNothingNewToAFullDayIsAccepted() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 2)
         let both = files(2, size: 10)
@@ -122,7 +122,7 @@ struct LedgerTests {
     }
 
     @Test func aBundleIsReservedOnceUnlessReplaced() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 3)
         let plan = UploadPlanner.planOnDay(files: files(3, size: 10), day: today, limits: limits)
@@ -141,7 +141,7 @@ struct LedgerTests {
     }
 
     @Test func replacingDropsOnlyTheRowsNotYetUploaded() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 4)
         let first = UploadPlanner.plan(files: files(6, size: 10), limits: limits, startDay: today)
@@ -159,7 +159,7 @@ struct LedgerTests {
     }
 
     @Test func recordMovesALateUploadToTheDayItHappened() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let plan = UploadPlanner.planOnDay(files: files(2, size: 10), day: today, limits: .koogallery)
         _ = try ledger.reserve(plan: plan, bundleID: "app")
@@ -171,7 +171,7 @@ struct LedgerTests {
     }
 
     @Test func unknownBundlesAreReportedByName() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let recordError = try #require(throws: LedgerError.self) { try ledger.record(bundleID: "nope") }
         #expect(recordError.kind == .unknownBundle(bundleID: "nope"))
@@ -183,7 +183,7 @@ struct LedgerTests {
 
     @Test func anInterruptedReservationLeavesNothing() throws {
         struct Interrupted: Error {}
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         let plan = UploadPlanner.plan(files: files(5, size: 10), limits: try QuotaLimits(filesPerDay: 3), startDay: today)
         #expect(throws: LedgerError.self) {
@@ -200,7 +200,7 @@ struct LedgerTests {
     }
 
     @Test func inputTheLedgerCannotStoreIsRefusedNamingTheLedger() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         func plan(_ file: UploadFile) -> UploadPlan {
             UploadPlanner.planOnDay(files: [file], day: today, limits: .koogallery)
@@ -226,7 +226,7 @@ struct LedgerTests {
     }
 
     @Test func theLedgerKeepsItsRowsAcrossReopening() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         do {
             let ledger = try open(directory)
             _ = try ledger.reserve(plan: UploadPlanner.planOnDay(files: files(2, size: 7), day: today, limits: .koogallery),
@@ -240,7 +240,7 @@ struct LedgerTests {
     }
 
     @Test func openingMakesTheMissingDirectories() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let path = directory.file("data/koopack/nested/ledger.sqlite")
         let ledger = try Ledger(path: path, clock: .fixed(now))
         #expect(ledger.path == path)
@@ -250,7 +250,7 @@ struct LedgerTests {
     }
 
     @Test func aFileThatIsNotALedgerIsReportedWithItsPath() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let path = try directory.write("not-a-ledger.sqlite", Array(repeating: 0x41, count: 4096))
         let error = try #require(throws: LedgerError.self) { try Ledger(path: path) }
         guard case .cannotOpen = error.kind else {
@@ -277,7 +277,7 @@ struct LedgerTests {
     }
 
     @Test func theReleaseRegisterRemembersImagesAndProducts() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let ledger = try open(directory)
         #expect(try ledger.releasedImageIDs().isEmpty)
         try ledger.registerRelease(imageIDs: ["img-1", "img-2"], region: "ap-southeast-3", bundleID: "app-1.0", day: today)

@@ -172,7 +172,7 @@ struct UploadPlannerTests {
     }
 
     @Test func identicalRealFilesShareOneDigestAndOneCount() throws {
-        let directory = try LedgerTemporaryDirectory()
+        let directory = try Scratch()
         let text = Array("End-user licence agreement, version 1\n".utf8)
         let guide = Array("# User guide\nOpen port 443.\n".utf8)
         let paths = [

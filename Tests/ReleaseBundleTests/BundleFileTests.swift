@@ -2,39 +2,15 @@ import Foundation
 import Testing
 @testable import ReleaseBundle
 
-/// A scratch folder for the bundle library's tests.
-final class BundleScratch {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "koopack-bundle-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func file(_ name: String) -> String { path + "/" + name }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// `sha256sum`'s digest of `path`: the expected value, from another implementation.
-    func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
-    }
-
+extension Scratch {
     /// A file of `size` bytes: holes, with `data` written at each of `offsets`.
     func sparseFile(_ name: String, size: UInt64, data: [UInt8], at offsets: [UInt64]) throws -> String {
-        let path = file(name)
-        FileManager.default.createFile(atPath: path, contents: nil)
+        let path = try sparse(name, size: size)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         for offset in offsets {
             try handle.seek(toOffset: offset)
             try handle.write(contentsOf: Data(data))
         }
-        try handle.truncate(atOffset: size)
         try handle.close()
         return path
     }
@@ -53,7 +29,7 @@ final class BundleScratch {
 
     @Test(arguments: sizes)
     func hashingAgreesWithSha256sum(size: Int) throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
         let bytes = try random.read(upToCount: size) ?? Data()
         try random.close()
@@ -61,16 +37,16 @@ final class BundleScratch {
         try bytes.write(to: URL(fileURLWithPath: path))
         let hashed = try FileHasher.hash(path: path)
         #expect(hashed.size == UInt64(size))
-        #expect(hashed.sha256 == (try scratch.sha256sum(path)))
+        #expect(hashed.sha256 == (try Tool.sha256sum(path)))
     }
 
     @Test func aSparseFileHashesAsItsBytesAndCopiesSparseAndEqual() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let marker = Array("koopack data".utf8)
         let size: UInt64 = 64 << 20
         let source = try scratch.sparseFile("sparse.bin", size: size, data: marker,
                                             at: [0, 7 << 20 + 3, 40 << 20, size - UInt64(marker.count)])
-        let expected = try scratch.sha256sum(source)
+        let expected = try Tool.sha256sum(source)
         #expect(try FileHasher.hash(path: source).sha256 == expected)
 
         let counter = ByteCounter()
@@ -78,23 +54,23 @@ final class BundleScratch {
         let copied = try FileHasher.copy(from: source, to: copy, counter: counter)
         #expect(copied == HashedFile(size: size, sha256: expected))
         #expect(counter.value == size)
-        #expect(try scratch.sha256sum(copy) == expected)
+        #expect(try Tool.sha256sum(copy) == expected)
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(contentsOf: URL(fileURLWithPath: source)))
         #expect(scratch.allocated(copy) < 16 << 20, "the copy keeps the holes: \(scratch.allocated(copy)) bytes allocated")
     }
 
     @Test func aFileEndingInAHoleKeepsItsLength() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let source = try scratch.sparseFile("tail.bin", size: 9 << 20, data: [1, 2, 3], at: [5])
         let copy = scratch.file("copy.bin")
         let copied = try FileHasher.copy(from: source, to: copy)
         #expect(copied.size == 9 << 20)
         #expect((try FileManager.default.attributesOfItem(atPath: copy)[.size] as? NSNumber)?.uint64Value == 9 << 20)
-        #expect(try scratch.sha256sum(copy) == (try scratch.sha256sum(source)))
+        #expect(try Tool.sha256sum(copy) == (try Tool.sha256sum(source)))
     }
 
     @Test func copyingOntoAnExistingFileIsRefused() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let source = scratch.file("a"), target = scratch.file("b")
         try Data("a".utf8).write(to: URL(fileURLWithPath: source))
         try Data("b".utf8).write(to: URL(fileURLWithPath: target))
@@ -103,7 +79,7 @@ final class BundleScratch {
     }
 
     @Test func aMissingSourceNamesTheFile() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         do {
             _ = try FileHasher.hash(path: scratch.file("missing.bin"))
             Issue.record("hashing a missing file succeeded")
@@ -114,18 +90,18 @@ final class BundleScratch {
     }
 
     @Test func linkingSharesTheFileAndStillHashesIt() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let source = scratch.file("a.bin"), target = scratch.file("b.bin")
         try Data("linked".utf8).write(to: URL(fileURLWithPath: source))
         let hashed = try FileHasher.link(from: source, to: target)
-        #expect(hashed.sha256 == (try scratch.sha256sum(source)))
+        #expect(hashed.sha256 == (try Tool.sha256sum(source)))
         let a = try FileManager.default.attributesOfItem(atPath: source)[.systemFileNumber] as? NSNumber
         let b = try FileManager.default.attributesOfItem(atPath: target)[.systemFileNumber] as? NSNumber
         #expect(a == b)
     }
 
     @Test func aRaisedStopEndsTheCopyAsAnInterruption() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let source = try scratch.sparseFile("big.bin", size: 64 << 20, data: [1], at: [0])
         let stop = StopFlag()
         stop.raise(signal: SIGTERM)

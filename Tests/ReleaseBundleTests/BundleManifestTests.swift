@@ -93,7 +93,7 @@ import Testing
 
 @Suite struct BundleStageTests {
     @Test func anExistingFolderOrDanglingLinkIsNeverReplaced() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         try FileManager.default.createDirectory(atPath: scratch.file("out"), withIntermediateDirectories: false)
         #expect(throws: BundleError.self) { try BundleStage(finalPath: scratch.file("out")) }
         try FileManager.default.createSymbolicLink(atPath: scratch.file("dangling"), withDestinationPath: scratch.file("nowhere"))
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func commitRefusesAFolderMadeMeanwhile() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         let stage = try BundleStage(finalPath: scratch.file("out"))
         try FileManager.default.createDirectory(atPath: scratch.file("out"), withIntermediateDirectories: false)
         #expect(throws: BundleError.self) { try stage.commit() }
@@ -112,18 +112,15 @@ import Testing
     }
 
     @Test func aPartialFolderOfADeadProcessIsStaleAndOneOfALiveProcessIsNot() throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         // A child that has exited: its PID is free (and not reused within the test).
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        child.waitUntilExit()
-        let dead = scratch.file(BundleStage.partialName(of: "out", pid: child.processIdentifier))
+        let child = try Tool.capture("true", [])
+        let dead = scratch.file(BundleStage.partialName(of: "out", pid: child.pid))
         let alive = scratch.file(BundleStage.partialName(of: "other", pid: 1))
         for folder in [dead, alive] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
         try BundleManifestTests.sample().json.serialized().write(toFile: dead + "/manifest.json", atomically: true, encoding: .utf8)
         let stale = BundleStage.stalePartials(near: scratch.file("out"))
-        #expect(stale == [.init(path: dead, pid: child.processIdentifier, bundleID: "acme-20251125-0000abcd")])
+        #expect(stale == [.init(path: dead, pid: child.pid, bundleID: "acme-20251125-0000abcd")])
     }
 
     @Test func partialNamesAreRecognisedExactly() {
@@ -136,7 +133,7 @@ import Testing
     }
 
     @Test func aWholeBundleIsStagedLaidOutByDayAndCommitted() async throws {
-        let scratch = try BundleScratch()
+        let scratch = try Scratch()
         try FileManager.default.createDirectory(atPath: scratch.file("src/docs"), withIntermediateDirectories: true)
         try "eula".write(toFile: scratch.file("src/docs/eula.txt"), atomically: true, encoding: .utf8)
         try "guide".write(toFile: scratch.file("src/guide.md"), atomically: true, encoding: .utf8)

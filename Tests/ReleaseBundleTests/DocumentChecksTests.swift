@@ -105,7 +105,7 @@ import Testing
         let eula = example.folder.appendingPathComponent("documents/eula.txt")
         let text = try String(contentsOf: eula, encoding: .utf8).replacing1("Singapore 018956", "[Postcode]")
         try text.write(to: eula, atomically: true, encoding: .utf8)
-        try example.run("python3", [example.folder.appendingPathComponent("make-documents.py").path])
+        try Tool.run("python3", [example.folder.appendingPathComponent("make-documents.py").path])
         let yaml = try ExampleRelease.yaml().replacing1("eula: documents/eula.txt", "eula: documents/eula.docx")
         let findings = checkDocuments(try example.load(yaml))
         #expect(findings.map(\.ruleID) == ["KG201"])

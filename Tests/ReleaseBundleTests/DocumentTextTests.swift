@@ -93,18 +93,8 @@ import Testing
 
     /// zlib-compresses with Python's zlib, the tool the fixtures are made with.
     static func zlibCompress(_ bytes: [UInt8]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(bytes))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
+        try Tool.capture("python3", ["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"],
+                         input: bytes).output
     }
 
     @Test func escapesHexStringsAndEveryShowOperatorAreRead() throws {
@@ -186,7 +176,7 @@ import Testing
         let example = try ExampleRelease()
         defer { example.remove() }
         let zip = example.root.appendingPathComponent("other.zip").path
-        try example.run("zip", ["-q", "-j", zip, example.folder.appendingPathComponent("documents/eula.txt").path])
+        try Tool.run("zip", ["-q", "-j", zip, example.folder.appendingPathComponent("documents/eula.txt").path])
         #expect(throws: ImageError.self) { try DOCXText.text(ofFileAt: zip) }
         guard case .notADocument = DocumentText.read(path: zip) else {
             Issue.record("a zip that is not a DOCX should not be a document")

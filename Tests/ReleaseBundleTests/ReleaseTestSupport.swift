@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import ReleaseBundle
+// The shared process runner and scratch folder, for every file of these tests.
+@_exported import KoopackTestSupport
 
 /// The committed example release, and temporary copies of it to vary.
 struct ExampleRelease {
@@ -9,9 +11,7 @@ struct ExampleRelease {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("testdata/releases/example")
 
-    static var qemuImgAvailable: Bool {
-        ["/usr/bin/qemu-img", "/usr/local/bin/qemu-img"].contains { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var qemuImgAvailable: Bool { QemuImg.available }
 
     /// A temporary folder holding the example folder (as `release/`), with `images/web.qcow2`
     /// made by qemu-img (a 64 MiB qcow2), or, without qemu-img, a stand-in file: parsing only
@@ -26,7 +26,7 @@ struct ExampleRelease {
         try FileManager.default.copyItem(at: Self.source, to: root.appendingPathComponent("release"))
         let image = folder.appendingPathComponent("images/web.qcow2").path
         if Self.qemuImgAvailable {
-            try run("qemu-img", ["create", "-q", "-f", "qcow2", image, "64M"])
+            try QemuImg.run(["create", "-q", "-f", "qcow2", image, "64M"])
         } else {
             try Data(repeating: 0, count: 4096).write(to: URL(fileURLWithPath: image))
         }
@@ -60,17 +60,6 @@ struct ExampleRelease {
         let url = folder.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: url, atomically: true, encoding: .utf8)
-    }
-
-    func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(tool) failed"])
-        }
     }
 }
 

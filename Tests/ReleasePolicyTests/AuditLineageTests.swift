@@ -3,6 +3,7 @@ import Foundation
 import DiskImage
 import ImagePackage
 @testable import ReleasePolicy
+import KoopackTestSupport
 
 @Suite struct AuditLineageTests {
     func entries(_ images: [[(String, JSONValue)]], register: ReleaseRegister = ReleaseRegister()) throws -> [String: AuditEntry] {
@@ -103,13 +104,12 @@ import ImagePackage
         #expect(walk.lineages[last].origin?.generations == n)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || Python.path != nil,
-                   "python3 is not installed"))
+    @Test(.enabled(if: Tool.exists("python3"), "python3 is not installed"))
     func theGeneratedLargeAccountIsWalkedInLinearSteps() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("koopack-audit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Python.run([AuditFixtureFiles.directory.appendingPathComponent("make-account.py").path,
-                        "--large", "10000", "--out", directory.path])
+        try Tool.run("python3", [AuditFixtureFiles.directory.appendingPathComponent("make-account.py").path,
+                                 "--large", "10000", "--out", directory.path])
         var account = ImageAccount()
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() {
             let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(file)))
@@ -123,26 +123,6 @@ import ImagePackage
         #expect(walk.steps <= 3 * (account.images.count + links))
         #expect(walk.lineages.contains { !$0.loop.isEmpty })
         #expect(walk.lineages.contains { ($0.origin?.generations ?? 0) > 10 })
-    }
-}
-
-/// Running the fixture generator.
-enum Python {
-    static var path: String? {
-        for candidate in ["/usr/bin/python3", "/usr/local/bin/python3"] where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        let search = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":") ?? []
-        return search.map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(path))
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
     }
 }
 

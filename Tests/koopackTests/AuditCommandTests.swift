@@ -99,7 +99,7 @@ import Testing
 
 /// The release register round trip: `bundle` writes the image into the ledger's register, and
 /// once the bundle is recorded as uploaded, `audit` shows the image as locked.
-@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+@Suite(.enabled(if: QemuImg.available, "qemu-img is not installed"))
 struct AuditRegisterTests {
     @Test func anImageBundledAndRecordedShowsAsLocked() throws {
         let release = try ExampleReleaseCopy()

@@ -20,7 +20,7 @@ final class ExampleReleaseCopy {
         try FileManager.default.copyItem(atPath: Self.source, toPath: folder)
         let raw = scratch.file("system.raw")
         try Self.systemDisk(bytes: 64 << 20).write(to: URL(fileURLWithPath: raw))
-        try Qemu.img(["convert", "-f", "raw", "-O", "qcow2", raw, folder + "/images/web.qcow2"])
+        try QemuImg.run(["convert", "-f", "raw", "-O", "qcow2", raw, folder + "/images/web.qcow2"])
         try FileManager.default.removeItem(atPath: raw)
     }
 
@@ -39,7 +39,7 @@ final class ExampleReleaseCopy {
     }
 
     /// Runs `koopack bundle` on the copy, with its ledger and the fixed "now".
-    func bundle(_ out: String, _ extra: [String] = [], yaml: String? = nil) throws -> KoopackBinary.Run {
+    func bundle(_ out: String, _ extra: [String] = [], yaml: String? = nil) throws -> ToolRun {
         try KoopackBinary.run(["bundle", yaml ?? self.yaml, "--out", out, "--ledger", ledger] + extra,
                               environment: ["KOOPACK_NOW": String(Self.now)])
     }
@@ -61,22 +61,6 @@ final class ExampleReleaseCopy {
     func hiddenEntries() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix(".") }
     }
-}
-
-/// Runs a tool, returning its exit status and standard output.
-@discardableResult
-func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, stdout: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// The manifest of the bundle at `folder`, parsed by Foundation.
@@ -107,7 +91,7 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+@Suite(.enabled(if: QemuImg.available, "qemu-img is not installed"))
 struct BundleCommandTests {
     @Test func theExampleReleaseBundlesEndToEndAndSha256sumAndVerifyAgree() throws {
         let release = try ExampleReleaseCopy()
@@ -129,7 +113,7 @@ struct BundleCommandTests {
             let source = release.folder + "/" + name
             let size = try FileManager.default.attributesOfItem(atPath: source)[.size] as? Int
             #expect((file["size"] as? NSNumber)?.intValue == size)
-            let digest = try runTool("sha256sum", [source]).stdout.prefix(64)
+            let digest = try Tool.capture("sha256sum", [source]).stdout.prefix(64)
             #expect(file["sha256"] as? String == String(digest), "\(name)")
             let day = try #require(file["day"] as? [String: Any])
             #expect(day["date"] as? String == "2025-11-25")
@@ -141,7 +125,7 @@ struct BundleCommandTests {
         #expect((facts["pricing"] as? [String: Any])?["template"] as? String == "vcpu")
         #expect((facts["specifications"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Standard", "Enterprise"])
 
-        #expect(try runTool("sha256sum", ["-c", "--strict", "SHA256SUMS"], in: out).status == 0)
+        #expect(try Tool.capture("sha256sum", ["-c", "--strict", "SHA256SUMS"], in: out).status == 0)
         let verify = try KoopackBinary.run(["verify", out])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verified"))
@@ -162,7 +146,7 @@ struct BundleCommandTests {
         #expect(days.map { $0["date"] as? String } == ["2025-11-25", "2025-11-26", "2025-11-27"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
                 == ["SHA256SUMS", "day-01", "day-02", "day-03", "manifest.json"])
-        #expect(try runTool("sha256sum", ["-c", "--strict", "SHA256SUMS"], in: out).status == 0)
+        #expect(try Tool.capture("sha256sum", ["-c", "--strict", "SHA256SUMS"], in: out).status == 0)
         #expect((try release.status(day: "2025-11-27")["files"] as? NSNumber)?.intValue == 1)
     }
 
@@ -265,7 +249,7 @@ struct BundleCommandTests {
     }
 }
 
-@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+@Suite(.enabled(if: QemuImg.available, "qemu-img is not installed"))
 struct BundleInterruptionTests {
     /// The example release plus a 6 GiB sparse software file: hashing it takes seconds.
     func largeRelease() throws -> ExampleReleaseCopy {
@@ -337,7 +321,7 @@ struct BundleInterruptionTests {
     }
 }
 
-@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+@Suite(.enabled(if: QemuImg.available, "qemu-img is not installed"))
 struct BundleConcurrencyTests {
     @Test func twentyBundlesAtOnceNeverOverbookADay() throws {
         let base = try ExampleReleaseCopy()

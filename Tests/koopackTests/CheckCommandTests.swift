@@ -51,44 +51,8 @@ enum Packages {
         where file.hasSuffix(".json") && file != "expected.json" {
             try FileManager.default.copyItem(atPath: source + "/" + file, toPath: folder + "/" + file)
         }
-        try Shell.run("/bin/sh", [source + "/make.sh", folder])
+        try Tool.run("/bin/sh", [source + "/make.sh", folder])
         return folder + "/" + (try expected(name).image)
-    }
-}
-
-/// Runs a tool and fails the test with its standard error when it fails.
-enum Shell {
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ShellFailure(command: ([tool] + arguments).joined(separator: " "),
-                               stderr: String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-
-    struct ShellFailure: Error, CustomStringConvertible {
-        let command: String
-        let stderr: String
-        var description: String { "\(command) failed: \(stderr)" }
     }
 }
 
@@ -351,11 +315,11 @@ struct CheckArchiveTests {
         func pack(in folder: String, to archive: String) throws {
             switch self {
             case .tarGzipWithMetadataJSON:
-                try Shell.run("/usr/bin/tar", ["-czf", archive, "web-server.qcow2", metadataMember], in: folder)
+                try Tool.run("/usr/bin/tar", ["-czf", archive, "web-server.qcow2", metadataMember], in: folder)
             case .zipWithNameJSON:
-                try Shell.run("/usr/bin/zip", ["-q", archive, "web-server.qcow2", metadataMember], in: folder)
+                try Tool.run("/usr/bin/zip", ["-q", archive, "web-server.qcow2", metadataMember], in: folder)
             case .tarZstdWithMetadataJSON:
-                try Shell.run("/usr/bin/tar", ["--zstd", "-cf", archive, "web-server.qcow2", metadataMember], in: folder)
+                try Tool.run("/usr/bin/tar", ["--zstd", "-cf", archive, "web-server.qcow2", metadataMember], in: folder)
             }
         }
     }
@@ -394,12 +358,12 @@ struct CheckArchiveTests {
         let folder = scratch.file("raw")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A 256 MiB raw system disk: its root filesystem starts 101 MiB in, past the kept head.
-        try Shell.run("/bin/sh", ["-c", ". \"$0/lib/disk.sh\" && raw_system_disk web-server.raw 268435456", Packages.root], in: folder)
+        try Tool.run("/bin/sh", ["-c", ". \"$0/lib/disk.sh\" && raw_system_disk web-server.raw 268435456", Packages.root], in: folder)
         let sidecar = try String(contentsOfFile: Packages.root + "/eligible/web-server.qcow2.json", encoding: .utf8)
             .replacingOccurrences(of: "\"disk_format\": \"qcow2\"", with: "\"disk_format\": \"raw\"")
         try sidecar.write(toFile: folder + "/metadata.json", atomically: true, encoding: .utf8)
         let archive = scratch.file("raw.tar.gz")
-        try Shell.run("/usr/bin/tar", ["-S", "-czf", archive, "web-server.raw", "metadata.json"], in: folder)
+        try Tool.run("/usr/bin/tar", ["-S", "-czf", archive, "web-server.raw", "metadata.json"], in: folder)
 
         let (status, reports, _) = try checkJSON(["--owner", Packages.owner, archive])
         #expect(status == 0)
@@ -419,12 +383,12 @@ struct CheckArchiveTests {
         let scratch = try Scratch()
         let folder = scratch.file("ova")
         let image = try Packages.make("eligible", in: folder)
-        try Qemu.img(["convert", "-O", "vmdk", "-o", "subformat=streamOptimized", image, folder + "/app-disk1.vmdk"])
-        try Qemu.img(["create", "-q", "-f", "vmdk", "-o", "subformat=streamOptimized", folder + "/app-disk2.vmdk", "10G"])
+        try QemuImg.run(["convert", "-O", "vmdk", "-o", "subformat=streamOptimized", image, folder + "/app-disk1.vmdk"])
+        try QemuImg.run(["create", "-q", "-f", "vmdk", "-o", "subformat=streamOptimized", folder + "/app-disk2.vmdk", "10G"])
         try #"<?xml version="1.0" encoding="UTF-8"?><Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"/>"#
             .write(toFile: folder + "/app.ovf", atomically: true, encoding: .utf8)
         let archive = scratch.file("app.ova")
-        try Shell.run("/usr/bin/tar", ["-cf", archive, "app.ovf", "app-disk1.vmdk", "app-disk2.vmdk"], in: folder)
+        try Tool.run("/usr/bin/tar", ["-cf", archive, "app.ovf", "app-disk1.vmdk", "app-disk2.vmdk"], in: folder)
 
         let (status, reports, _) = try checkJSON(["--region", Packages.region, "--owner", Packages.owner, archive])
         #expect(status == 1)
@@ -451,12 +415,12 @@ struct CheckArchiveTests {
                     info = tarfile.TarInfo(name); info.size = len(data)
                     t.addfile(info, io.BytesIO(data))
             """
-        try Shell.run("/usr/bin/env", ["python3", "-c", script, archive], in: scratch.file("pack"))
+        try Tool.run("/usr/bin/env", ["python3", "-c", script, archive], in: scratch.file("pack"))
         let cwd = FileManager.default.currentDirectoryPath
         let before = FileManager.default.fileExists(atPath: "/x")
 
         let koopack = KoopackBinary.path
-        let run = try Shell.run("/bin/sh", ["-c", "cd \"$0\" && \"$1\" check --format json --owner \"$2\" hostile.tar.gz; echo \"status=$?\"",
+        let run = try Tool.run("/bin/sh", ["-c", "cd \"$0\" && \"$1\" check --format json --owner \"$2\" hostile.tar.gz; echo \"status=$?\"",
                                             deep, koopack, Packages.owner])
         let json = String(run[..<(run.range(of: "status=")?.lowerBound ?? run.endIndex)])
         #expect(run.hasSuffix("status=0\n"))
@@ -465,7 +429,7 @@ struct CheckArchiveTests {
         #expect(report.inputWarnings.contains { $0.contains("../../x") && $0.contains("not extracted") })
         #expect(report.inputWarnings.contains { $0.contains("member /x ") })
 
-        let text = try Shell.run("/bin/sh", ["-c", "cd \"$0\" && NO_COLOR=1 \"$1\" check hostile.tar.gz || true", deep, koopack])
+        let text = try Tool.run("/bin/sh", ["-c", "cd \"$0\" && NO_COLOR=1 \"$1\" check hostile.tar.gz || true", deep, koopack])
         #expect(text.contains("warning member ../../x points outside the archive's folder"))
 
         for place in [deep, scratch.file("a"), scratch.path, cwd, (cwd as NSString).deletingLastPathComponent] {
@@ -477,7 +441,7 @@ struct CheckArchiveTests {
 }
 
 /// `check` runs KooGallery's security scan on the guest's root filesystem too.
-@Suite(.enabled(if: Qemu.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4"), "needs qemu-img and mkfs.ext4"))
+@Suite(.enabled(if: QemuImg.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4"), "needs qemu-img and mkfs.ext4"))
 struct CheckRunsTheScanTests {
     @Test func aPresetPasswordInTheGuestFailsCheckAndNoScanSkipsTheScan() throws {
         let scratch = try Scratch()

@@ -3,7 +3,7 @@ import Foundation
 /// A qcow2 image whose guest is one ext4 filesystem made by `mkfs.ext4 -d` from a small root
 /// tree: what the scan, sbom and check commands read, made at test time without mounting.
 enum GuestRootImage {
-    static let available = Qemu.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4")
+    static let available = QemuImg.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4")
 
     /// Ubuntu 22.04 with cloud-init, and a root account with a usable SHA-512 password hash.
     static let ubuntuWithPresetPassword: [String: String] = [
@@ -47,16 +47,9 @@ enum GuestRootImage {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))
         try handle.truncate(atOffset: 64 << 20)
         try handle.close()
-        let mkfs = Process()
-        mkfs.executableURL = URL(fileURLWithPath: "/usr/sbin/mkfs.ext4")
-        mkfs.arguments = ["-q", "-F", "-d", root, raw]
-        mkfs.standardOutput = FileHandle.nullDevice
-        mkfs.standardError = FileHandle.nullDevice
-        try mkfs.run()
-        mkfs.waitUntilExit()
-        guard mkfs.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["mkfs.ext4": root]) }
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-d", root, raw])
         let image = scratch.file(name)
-        try Qemu.img(["convert", "-O", "qcow2", raw, image])
+        try QemuImg.run(["convert", "-O", "qcow2", raw, image])
         return image
     }
 }

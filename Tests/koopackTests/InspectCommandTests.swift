@@ -58,11 +58,11 @@ import Testing
         #expect(run.status == 2)
         #expect(!run.stderr.isEmpty)
     }
-    @Test(.enabled(if: Qemu.available, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aBackingFileIsShownAsWrittenAndResolved() throws {
         let scratch = try Scratch()
-        try Qemu.img(["create", "-f", "qcow2", scratch.file("base.qcow2"), "16M"])
-        try Qemu.img(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", scratch.file("top.qcow2")])
+        try QemuImg.run(["create", "-f", "qcow2", scratch.file("base.qcow2"), "16M"])
+        try QemuImg.run(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", scratch.file("top.qcow2")])
         let run = try KoopackBinary.run(["inspect", "--format", "json", scratch.file("top.qcow2")])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try parseReports(run.stdout).first)
@@ -71,13 +71,13 @@ import Testing
         #expect(report["backing-filename-format"] as? String == "qcow2")
     }
 
-    @Test(.enabled(if: Qemu.available, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aBackingLoopIsAnErrorNotAHang() throws {
         let scratch = try Scratch()
         // a → b → a: made by creating both, then rebasing a onto b without checks.
-        try Qemu.img(["create", "-f", "qcow2", scratch.file("a.qcow2"), "16M"])
-        try Qemu.img(["create", "-f", "qcow2", "-b", "a.qcow2", "-F", "qcow2", scratch.file("b.qcow2")])
-        try Qemu.img(["rebase", "-u", "-b", "b.qcow2", "-F", "qcow2", scratch.file("a.qcow2")])
+        try QemuImg.run(["create", "-f", "qcow2", scratch.file("a.qcow2"), "16M"])
+        try QemuImg.run(["create", "-f", "qcow2", "-b", "a.qcow2", "-F", "qcow2", scratch.file("b.qcow2")])
+        try QemuImg.run(["rebase", "-u", "-b", "b.qcow2", "-F", "qcow2", scratch.file("a.qcow2")])
         let run = try KoopackBinary.run(["inspect", scratch.file("a.qcow2")])
         #expect(run.status == 2)
         #expect(run.stderr.contains("backing loop"))
@@ -86,7 +86,7 @@ import Testing
 }
 
 @Suite struct InspectGuestTests {
-    @Test(.enabled(if: Qemu.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sfdisk"), "needs qemu-img and sfdisk"))
+    @Test(.enabled(if: QemuImg.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sfdisk"), "needs qemu-img and sfdisk"))
     func theGuestViewIsInTheJSONAndNoGuestLeavesItOut() throws {
         let scratch = try Scratch()
         let raw = scratch.file("disk.raw")
@@ -94,17 +94,8 @@ import Testing
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))
         try handle.truncate(atOffset: 32 << 20)
         try handle.close()
-        let sfdisk = Process()
-        sfdisk.executableURL = URL(fileURLWithPath: "/usr/sbin/sfdisk")
-        sfdisk.arguments = ["-q", raw]
-        let input = Pipe()
-        sfdisk.standardInput = input
-        sfdisk.standardOutput = FileHandle.nullDevice
-        try sfdisk.run()
-        input.fileHandleForWriting.write(Data("label: dos\nstart=2048, size=20480, type=83, bootable\nstart=22528, type=82\n".utf8))
-        try input.fileHandleForWriting.close()
-        sfdisk.waitUntilExit()
-        try Qemu.img(["convert", "-O", "qcow2", raw, scratch.file("disk.qcow2")])
+        try Tool.run("sfdisk", ["-q", raw], input: "label: dos\nstart=2048, size=20480, type=83, bootable\nstart=22528, type=82\n")
+        try QemuImg.run(["convert", "-O", "qcow2", raw, scratch.file("disk.qcow2")])
 
         let run = try KoopackBinary.run(["inspect", "--format", "json", scratch.file("disk.qcow2")])
         #expect(run.status == 0, "\(run.stderr)")

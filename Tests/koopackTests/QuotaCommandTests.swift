@@ -15,7 +15,7 @@ import Testing
         return path
     }
 
-    func plan(_ scratch: Scratch, _ arguments: [String]) throws -> KoopackBinary.Run {
+    func plan(_ scratch: Scratch, _ arguments: [String]) throws -> ToolRun {
         try KoopackBinary.run(["quota", "plan", "--ledger", scratch.file("ledger.sqlite")] + arguments,
                               environment: ["KOOPACK_NOW": String(ExampleReleaseCopy.now)])
     }
@@ -97,7 +97,7 @@ import Testing
         #expect(try plan(scratch, [scratch.file("missing.txt")]).status == 2)
     }
 
-    @Test(.enabled(if: Qemu.available, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func recordAndCancelTakeABundleFolderOrItsID() throws {
         let release = try ExampleReleaseCopy()
         let first = release.scratch.file("first"), second = release.scratch.file("second")

@@ -37,15 +37,7 @@ import DiskImage
             errors = [f"{list(e.path)}: {e.message}" for e in v.iter_errors(log)]
             print("\\n".join(errors)); sys.exit(1 if errors else 0)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, try #require(Self.schemaPath), logURL.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let run = try Tool.capture("python3", ["-c", script, try #require(Self.schemaPath), logURL.path])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }
 }

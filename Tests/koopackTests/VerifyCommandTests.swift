@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.enabled(if: Qemu.available, "qemu-img is not installed"))
+@Suite(.enabled(if: QemuImg.available, "qemu-img is not installed"))
 struct VerifyCommandTests {
     /// The example release bundled into `bundle/` (keep the copy alive while using the bundle:
     /// its scratch folder goes with it).

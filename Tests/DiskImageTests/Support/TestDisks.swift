@@ -1,50 +1,8 @@
 import Foundation
 @testable import DiskImage
 
-/// Runs the partitioning and mkfs tools the guest-view tests build disks with: like `Command`,
-/// but finds tools in /usr/sbin and /sbin too, can feed standard input (sfdisk scripts) and
-/// set environment variables.
+/// File helpers the guest-view tests build disks with.
 enum DiskTool {
-    /// The absolute path of `name`, searching PATH, /usr/sbin and /sbin.
-    static func path(_ name: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
-            + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Whether every tool in `names` is installed.
-    static func exist(_ names: String...) -> Bool { names.allSatisfy { path($0) != nil } }
-
-    /// Runs `name` with `arguments`, `input` on its standard input; throws with its standard
-    /// error when it fails.
-    @discardableResult
-    static func run(_ name: String, _ arguments: [String], input: String? = nil,
-                    environment: [String: String] = [:]) throws -> String {
-        guard let executable = path(name) else { throw TestFailure("\(name) is not installed") }
-        // Standard input and both outputs go through files, not pipes: a tool that exits
-        // without reading its input cannot break a pipe, and nothing waits on a full one.
-        let scratch = NSTemporaryDirectory() + "koopack-tool-" + UUID().uuidString
-        defer { for suffix in [".in", ".out", ".err"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
-        FileManager.default.createFile(atPath: scratch + ".in", contents: Data((input ?? "").utf8))
-        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: URL(fileURLWithPath: scratch + ".in"))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
-        try process.run()
-        process.waitUntilExit()
-        let outData = FileManager.default.contents(atPath: scratch + ".out") ?? Data()
-        let errData = FileManager.default.contents(atPath: scratch + ".err") ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(name) \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-
     /// Makes a sparse file of `bytes` at `path`.
     static func sparseFile(_ path: String, bytes: UInt64) throws {
         FileManager.default.createFile(atPath: path, contents: nil)
@@ -57,7 +15,7 @@ enum DiskTool {
     /// truncating it, keeping holes: what `dd conv=notrunc,sparse` does.
     static func copy(_ part: String, into disk: String, at offset: UInt64) throws {
         precondition(offset % (1 << 20) == 0, "partition offsets in the test disks are MiB-aligned")
-        try run("dd", ["if=\(part)", "of=\(disk)", "bs=1M", "seek=\(offset >> 20)", "conv=notrunc,sparse", "status=none"])
+        try Tool.run("dd", ["if=\(part)", "of=\(disk)", "bs=1M", "seek=\(offset >> 20)", "conv=notrunc,sparse", "status=none"])
     }
 }
 
@@ -110,33 +68,33 @@ enum TestDisks {
 
     /// Whether the tools the standard disks need are installed.
     static var toolsAvailable: Bool {
-        DiskTool.exist("sfdisk", "mkfs.ext4", "mkswap", "mkfs.vfat", "mkfs.xfs", "dd")
+        Tool.exists("sfdisk", "mkfs.ext4", "mkswap", "mkfs.vfat", "mkfs.xfs", "dd")
     }
 
     /// Builds all three standard disks in `directory` and returns their paths.
-    static func makeStandard(in directory: TemporaryDirectory) throws -> Standard {
+    static func makeStandard(in directory: Scratch) throws -> Standard {
         Standard(mbr: try makeMBRDisk(in: directory), gpt: try makeGPTDisk(in: directory),
                  blank: try makeBlankDisk(in: directory))
     }
 
     /// `mbr.raw`: 64 MiB, DOS label 0x1234abcd, partition 1 bootable Linux (ext4, 32 MiB),
     /// partition 2 Linux swap (16 MiB).
-    static func makeMBRDisk(in directory: TemporaryDirectory, name: String = "mbr.raw") throws -> String {
+    static func makeMBRDisk(in directory: Scratch, name: String = "mbr.raw") throws -> String {
         let disk = directory.file(name)
         try DiskTool.sparseFile(disk, bytes: mbrDiskSize)
         var script = "label: dos\nlabel-id: \(mbrDiskID)\nunit: sectors\n"
         for p in mbrPartitions {
             script += "start=\(p.startSector), size=\(p.sectors), type=\(p.type)\(p.bootable ? ", bootable" : "")\n"
         }
-        try DiskTool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
+        try Tool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
         let root = mbrPartitions[0], swap = mbrPartitions[1]
         let rootFile = directory.file(name + ".p1")
         try DiskTool.sparseFile(rootFile, bytes: root.size)
-        try DiskTool.run("mkfs.ext4", ["-F", "-q", "-L", root.label, "-U", root.uuid, rootFile])
+        try Tool.run("mkfs.ext4", ["-F", "-q", "-L", root.label, "-U", root.uuid, rootFile])
         try DiskTool.copy(rootFile, into: disk, at: root.start)
         let swapFile = directory.file(name + ".p2")
         try DiskTool.sparseFile(swapFile, bytes: swap.size)
-        try DiskTool.run("mkswap", ["-L", swap.label, "-U", swap.uuid, swapFile])
+        try Tool.run("mkswap", ["-L", swap.label, "-U", swap.uuid, swapFile])
         try DiskTool.copy(swapFile, into: disk, at: swap.start)
         try? FileManager.default.removeItem(atPath: rootFile)
         try? FileManager.default.removeItem(atPath: swapFile)
@@ -145,23 +103,23 @@ enum TestDisks {
 
     /// `gpt.raw`: 128 MiB, GPT with an EFI system partition (vfat, 32 MiB) and a Linux
     /// filesystem partition named "root" (xfs, 64 MiB).
-    static func makeGPTDisk(in directory: TemporaryDirectory, name: String = "gpt.raw") throws -> String {
+    static func makeGPTDisk(in directory: Scratch, name: String = "gpt.raw") throws -> String {
         let disk = directory.file(name)
         try DiskTool.sparseFile(disk, bytes: gptDiskSize)
         var script = "label: gpt\nlabel-id: \(gptDiskGUID.uppercased())\nunit: sectors\n"
         for (p, guid) in zip(gptPartitions, gptPartitionGUIDs) {
             script += "start=\(p.startSector), size=\(p.sectors), type=\(p.type.uppercased()), uuid=\(guid.uppercased()), name=\"\(p.name ?? "")\"\n"
         }
-        try DiskTool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
+        try Tool.run("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], input: script)
         let esp = gptPartitions[0], root = gptPartitions[1]
         let espFile = directory.file(name + ".p1")
-        try DiskTool.run("mkfs.vfat", ["-C", "-n", esp.label, "-i", esp.uuid.replacingOccurrences(of: "-", with: ""),
+        try Tool.run("mkfs.vfat", ["-C", "-n", esp.label, "-i", esp.uuid.replacingOccurrences(of: "-", with: ""),
                                        espFile, String(esp.size / 1024)])
         try DiskTool.copy(espFile, into: disk, at: esp.start)
         let rootFile = directory.file(name + ".p2")
         try DiskTool.sparseFile(rootFile, bytes: root.size)
         // xfsprogs refuses filesystems under 300 MB unless it believes it runs under fstests.
-        try DiskTool.run("mkfs.xfs", ["-f", "-q", "-L", root.label, "-m", "uuid=\(root.uuid)", rootFile],
+        try Tool.run("mkfs.xfs", ["-f", "-q", "-L", root.label, "-m", "uuid=\(root.uuid)", rootFile],
                          environment: ["TEST_DIR": "1", "TEST_DEV": "1", "QA_CHECK_FS": "1"])
         try DiskTool.copy(rootFile, into: disk, at: root.start)
         try? FileManager.default.removeItem(atPath: espFile)
@@ -170,7 +128,7 @@ enum TestDisks {
     }
 
     /// `blank.raw`: 64 MiB of zeros (sparse).
-    static func makeBlankDisk(in directory: TemporaryDirectory, name: String = "blank.raw") throws -> String {
+    static func makeBlankDisk(in directory: Scratch, name: String = "blank.raw") throws -> String {
         let disk = directory.file(name)
         try DiskTool.sparseFile(disk, bytes: blankDiskSize)
         return disk

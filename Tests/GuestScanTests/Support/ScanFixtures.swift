@@ -1,70 +1,8 @@
 import Foundation
 import Testing
 import DiskImage
-
-/// Runs the tools that build real guest disks at test time: mkfs.ext4 -d, mkfs.xfs -p, sfdisk,
-/// qemu-img, dpkg-query, rpm.
-enum Tools {
-    /// The path of `name` on the PATH (sbin included), or nil.
-    static func path(_ name: String) -> String? {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func available(_ names: String...) -> Bool { names.allSatisfy { path($0) != nil } }
-
-    /// Runs `name` with `arguments` (and `input` on standard input), throwing with its standard
-    /// error when it fails; returns its standard output.
-    @discardableResult
-    static func run(_ name: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> String {
-        guard let executable = path(name) else { throw FixtureFailure("\(name) is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        process.environment = env
-        let output = Pipe()
-        let errors = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureFailure("\(name) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: outData, as: UTF8.self)
-    }
-}
-
-/// A failure with a message, thrown from fixture helpers.
-struct FixtureFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh directory under the temporary folder, removed when released.
-final class ScratchDirectory: @unchecked Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "koopack-scan-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+// The shared process runner and scratch folder, for every file of these tests.
+@_exported import KoopackTestSupport
 
 /// A guest root tree described in memory, written to a host directory, then made into a real
 /// filesystem (ext4 with `mkfs.ext4 -d`, XFS with `mkfs.xfs -p`), without mounting anything.
@@ -109,16 +47,16 @@ struct RootTree {
     }
 
     /// An ext4 filesystem image of `megabytes` holding the tree.
-    func ext4(in scratch: ScratchDirectory, name: String = "root.ext4", megabytes: Int = 32) throws -> String {
+    func ext4(in scratch: Scratch, name: String = "root.ext4", megabytes: Int = 32) throws -> String {
         let source = try write(to: scratch.file(name + ".d"))
         let image = scratch.file(name)
-        try Tools.run("mkfs.ext4", ["-q", "-F", "-L", "root", "-d", source, image, "\(megabytes)M"])
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-L", "root", "-d", source, image, "\(megabytes)M"])
         return image
     }
 
     /// An XFS filesystem image (300 MiB sparse, mkfs.xfs's minimum) holding the tree, made from
     /// a protofile that names each host file.
-    func xfs(in scratch: ScratchDirectory, name: String = "root.xfs") throws -> String {
+    func xfs(in scratch: Scratch, name: String = "root.xfs") throws -> String {
         let source = try write(to: scratch.file(name + ".d"))
         var proto = "/dummy\n0 0\nd--755 0 0\n"
         func walk(_ host: String, depth: Int) throws {
@@ -149,7 +87,7 @@ struct RootTree {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
         try handle.truncate(atOffset: 300 << 20)
         try handle.close()
-        try Tools.run("mkfs.xfs", ["-f", "-q", "-p", protoPath, image])
+        try Tool.run("mkfs.xfs", ["-f", "-q", "-p", protoPath, image])
         return image
     }
 }
@@ -167,7 +105,7 @@ enum GuestDisks {
 
     /// Copies `image` into `disk` at byte `offset`, keeping holes (dd conv=notrunc,sparse).
     static func place(_ image: String, into disk: String, atMiB offset: Int) throws {
-        try Tools.run("dd", ["if=\(image)", "of=\(disk)", "bs=1M", "seek=\(offset)", "conv=notrunc,sparse", "status=none"])
+        try Tool.run("dd", ["if=\(image)", "of=\(disk)", "bs=1M", "seek=\(offset)", "conv=notrunc,sparse", "status=none"])
     }
 
     /// The size of `path` in MiB, rounded up.
@@ -177,28 +115,28 @@ enum GuestDisks {
     }
 
     /// An MBR disk: partition 1 (type 0x83, from 1 MiB) holds `root`.
-    static func mbr(root: String, in scratch: ScratchDirectory, name: String = "mbr.raw") throws -> String {
+    static func mbr(root: String, in scratch: Scratch, name: String = "mbr.raw") throws -> String {
         let disk = scratch.file(name)
         let rootMiB = try mebibytes(root)
         try sparse(disk, size: UInt64(rootMiB + 2) << 20)
-        try Tools.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=\(rootMiB * 2048), type=83, bootable\n")
+        try Tool.run("sfdisk", ["-q", disk], input: "label: dos\nstart=2048, size=\(rootMiB * 2048), type=83, bootable\n")
         try place(root, into: disk, atMiB: 1)
         return disk
     }
 
     /// A GPT disk: partition 1 an EFI system partition (vfat, with /EFI/BOOT), partition 2 a
     /// Linux filesystem partition holding `root`.
-    static func gpt(root: String, in scratch: ScratchDirectory, name: String = "gpt.raw") throws -> String {
+    static func gpt(root: String, in scratch: Scratch, name: String = "gpt.raw") throws -> String {
         let disk = scratch.file(name)
         let rootMiB = try mebibytes(root)
         let esp = scratch.file(name + ".esp")
         try? FileManager.default.removeItem(atPath: esp)
-        try Tools.run("mkfs.vfat", ["-C", "-n", "ESP", esp, String(8 << 10)])
-        if Tools.available("mmd") {
-            try Tools.run("mmd", ["-i", esp, "::/EFI", "::/EFI/BOOT"], environment: ["MTOOLS_SKIP_CHECK": "1"])
+        try Tool.run("mkfs.vfat", ["-C", "-n", "ESP", esp, String(8 << 10)])
+        if Tool.exists("mmd") {
+            try Tool.run("mmd", ["-i", esp, "::/EFI", "::/EFI/BOOT"], environment: ["MTOOLS_SKIP_CHECK": "1"])
         }
         try sparse(disk, size: UInt64(rootMiB + 8 + 2) << 20)
-        try Tools.run("sfdisk", ["-q", disk], input: """
+        try Tool.run("sfdisk", ["-q", disk], input: """
             label: gpt
             start=2048, size=16384, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
             start=18432, size=\(rootMiB * 2048), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
@@ -210,9 +148,9 @@ enum GuestDisks {
     }
 
     /// `raw` converted by qemu-img to `format` (qcow2, vmdk, vhdx, vpc).
-    static func convert(_ raw: String, to format: String, in scratch: ScratchDirectory) throws -> String {
+    static func convert(_ raw: String, to format: String, in scratch: Scratch) throws -> String {
         let out = scratch.file((raw as NSString).lastPathComponent + "." + format)
-        try Tools.run("qemu-img", ["convert", "-O", format, raw, out])
+        try Tool.run("qemu-img", ["convert", "-O", format, raw, out])
         return out
     }
 }

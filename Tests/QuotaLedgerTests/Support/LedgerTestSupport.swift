@@ -1,30 +1,8 @@
 import Foundation
 import Synchronization
 @testable import QuotaLedger
-
-/// A directory under the system's temporary directory, removed when the value goes away.
-final class LedgerTemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init() throws {
-        let base = NSTemporaryDirectory() + "koopack-ledger-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        path = base
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// The path of `name` inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `bytes` to `name` and returns its path.
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-}
+// The shared process runner and scratch folder, for every file of these tests.
+@_exported import KoopackTestSupport
 
 /// A well-formed digest that is unique per `index` (for files whose content does not matter,
 /// only their identity and size).
@@ -67,26 +45,12 @@ func epochSeconds(_ year: Int, _ month: Int, _ dayOfMonth: Int, _ hour: Int = 0,
     return Int64(date.timeIntervalSince1970)
 }
 
-/// The SHA-256 of the file at `path` as `sha256sum` prints it.
-func sha256sum(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sha256sum", path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: output, as: UTF8.self)
-    return String(text.prefix { $0 != " " })
-}
-
 /// The upload file for the real file at `path`, its size from the file system and its digest
 /// from `sha256sum`.
 func uploadFile(atPath path: String, role: String) throws -> UploadFile {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
-    return UploadFile(name: (path as NSString).lastPathComponent, size: size, sha256: try sha256sum(path), role: role)
+    return UploadFile(name: (path as NSString).lastPathComponent, size: size, sha256: try Tool.sha256sum(path), role: role)
 }
 
 /// Runs `body(i)` for i in 0..<count, each on its own thread, all released together, and
