@@ -4,6 +4,7 @@
 #   make test    install missing system packages, run the whole test suite
 #   make bench   speed figures as ratios against qemu-img, cp and sha256sum
 #   make man     regenerate man/koopack.1 from the argument parser
+#   make install install the binary, the manuals and bash, zsh and fish completions under PREFIX
 #   make fuzz    build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md)
 
 SWIFT     ?= swift
@@ -13,12 +14,14 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 
 # System packages koopack builds against or tests with (Debian names).
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
-                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools rpm debootstrap curl
+                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs btrfs-progs ntfs-3g \
+                mtools rpm debootstrap curl
 
-# Python packages the SBOM tests validate with (the CycloneDX 1.5 and SPDX 2.3 schemas).
-PIP_PACKAGES := cyclonedx-python-lib spdx-tools
+# Python packages the tests validate output with: the CycloneDX 1.5 and SPDX 2.3 schemas (SBOM)
+# and a SARIF 2.1.0 model (check and scan --format sarif).
+PIP_PACKAGES := cyclonedx-python-lib spdx-tools sarif-pydantic
 
-.PHONY: deps build demo test bench man install clean fuzz
+.PHONY: deps build demo test bench man install install-files clean fuzz
 
 deps:
 	@missing=""; \
@@ -28,9 +31,9 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@python3 -c "import cyclonedx.validation, spdx_tools" 2>/dev/null || \
+	@python3 -c "import cyclonedx.validation, spdx_tools, sarif_pydantic" 2>/dev/null || \
 		{ echo "installing: $(PIP_PACKAGES) (pip)"; python3 -m pip install --quiet $(PIP_PACKAGES) || \
-		  echo "pip could not install $(PIP_PACKAGES): the SBOM schema tests will be skipped"; }
+		  echo "pip could not install $(PIP_PACKAGES): the SBOM and SARIF schema tests will be skipped"; }
 
 # The release binary is linked without position independence: a PIE this size spends ~2 ms of
 # every start relocating pointers (and copying the pages they sit on), more than reading an
@@ -63,10 +66,25 @@ man:
 	cp .build/plugins/GenerateManual/outputs/koopack/koopack.1 man/koopack.1
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/koopack
+	$(MAKE) install-files
+
+# What `make install` puts under $(DESTDIR)$(PREFIX), from an already built KOOPACK: the binary,
+# both manuals, and the completion scripts the argument parser writes for bash, zsh and fish,
+# where each shell looks for them.
+KOOPACK         ?= $(RELEASE)
+BASH_COMPLETION := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(BASH_COMPLETION) $(ZSH_COMPLETION) $(FISH_COMPLETION)
+	install -m 755 $(KOOPACK) $(DESTDIR)$(PREFIX)/bin/koopack
 	install -m 644 man/koopack.1 $(DESTDIR)$(PREFIX)/share/man/man1/koopack.1
 	install -m 644 man/koopack-release.5 $(DESTDIR)$(PREFIX)/share/man/man5/koopack-release.5
+	$(KOOPACK) --generate-completion-script bash > $(BASH_COMPLETION)/koopack
+	$(KOOPACK) --generate-completion-script zsh > $(ZSH_COMPLETION)/_koopack
+	$(KOOPACK) --generate-completion-script fish > $(FISH_COMPLETION)/koopack.fish
 
 clean:
 	rm -rf .build

@@ -14,11 +14,18 @@ struct InspectCommand: AsyncParsableCommand {
             qemu-img says `raw`. A ZVHD or ZVHD2 file (Huawei's formats, with no public \
             specification) is recognised by its name and reported as `zvhd`/`zvhd2` with \
             `header-read` false. Files qemu-img refuses to open (a bad VHD or VHDX checksum, VMDK \
-            ZERO or read-only extents, LUKS2) are reported with warnings instead. koopack adds \
-            `subformat`, `warnings`, and `guest`: what the guest \
-            disk holds, read through the image's block map (partition table `mbr`, `gpt` or \
-            `none`; boot mode `bios`, `uefi`, `bios+uefi` or `none`; each partition's start and \
-            size in bytes, type, name, bootable flag and filesystem). `--no-guest` skips it.
+            ZERO or read-only extents, LUKS2) are reported with warnings instead.
+
+            --format json prints an array of every image, and koopack adds `subformat`, \
+            `warnings`, and `guest`: what the guest disk holds, read through the image's block \
+            map (partition table `mbr`, `gpt` or `none`; boot mode `bios`, `uefi`, `bios+uefi` \
+            or `none`; each partition's start and size in bytes, type, name, bootable flag and \
+            filesystem). `--no-guest` skips it.
+
+            --output=json (or --output json) is a drop-in for `qemu-img info --output=json` in \
+            scripts: one JSON object for one image, with only qemu-img's keys; with \
+            --backing-chain, the array of the image and every image below it, top first. \
+            --output=human is the text.
 
             An image that cannot be read gives one line on standard error naming the file, the \
             offset and what is wrong; the other images are still reported and the exit status is 2.
@@ -29,8 +36,19 @@ struct InspectCommand: AsyncParsableCommand {
         case text, json
     }
 
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    /// qemu-img info's output formats.
+    enum QemuOutput: String, ExpressibleByArgument, CaseIterable {
+        case human, json
+    }
+
+    @Option(name: .long, help: "Output format: text (the default), or json (an array of every image, with koopack's keys).")
+    var format: OutputFormat?
+
+    @Option(name: .long, help: ArgumentHelp("qemu-img info's output: json (one object of qemu-img's keys for one image) or human (the text).", valueName: "output"))
+    var output: QemuOutput?
+
+    @Flag(name: .long, help: "Also each image of the backing chain, top first, as qemu-img info --backing-chain (an array with --output=json).")
+    var backingChain = false
 
     @Flag(name: .long, help: "Skip the guest view: do not read the partition table, filesystems and boot mode.")
     var noGuest = false
@@ -38,39 +56,57 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Image files to inspect.", valueName: "image"))
     var images: [String]
 
+    func request() throws -> InspectRequest {
+        try InspectRequest(images: images, format: format, output: output, noGuest: noGuest, backingChain: backingChain)
+    }
+
+    func validate() throws {
+        _ = try request()
+    }
+
     func run() async throws {
-        let status = await Self.run(images: images, format: format, guest: !noGuest)
+        let status = await Self.run(try request())
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Inspects `images` and prints them; returns the exit status (0, or 2 when any could not be
-    /// read). Shared by the parsed command and the start-up fast path.
-    static func run(images: [String], format: OutputFormat, guest: Bool) async -> Int32 {
+    /// Inspects the images and prints them; returns the exit status (0, or 2 when any could not
+    /// be read). Shared by the parsed command and the start-up fast path.
+    static func run(_ request: InspectRequest) async -> Int32 {
         let inspector = ImageInspector()
-        let results: [Result<ImageInfo, ImageError>] = await parallelMap(images) { path in
-            do { return .success(try inspector.inspect(path: path, guest: guest)) }
+        let results: [Result<ImageInfo, ImageError>] = await parallelMap(request.images) { path in
+            do { return .success(try inspector.inspect(path: path, guest: request.guest)) }
             catch let error as ImageError { return .failure(error.attributed(to: path)) }
             catch { return .failure(ImageError(file: path, "\(error)")) }
         }
         let (infos, failed) = diagnosingFailures(results)
-        switch format {
+        switch request.style {
         case .json: JSONOutput.write(.array(infos.map(\.json)), indent: 4)
-        case .text: Terminal.write(infos.map(InspectText.render).joined())
+        case .qemuJSON: if let info = infos.first { JSONOutput.write(InspectJSON.qemu(info, backingChain: request.backingChain), indent: 4) }
+        case .text: Terminal.write(infos.map { InspectText.render($0, backingChain: request.backingChain) }.joined())
         }
         return failed ? 2 : 0
     }
 
-    /// The arguments of a plain `koopack inspect [--format F] [--no-guest] IMAGE...`, read
-    /// without ArgumentParser: its reflection over the command costs about a millisecond at
-    /// every start, a quarter of inspecting one image, and `inspect` is what scripts call in
-    /// loops. Anything else (help, an unknown option, no image) returns nil and goes through
-    /// the full parser, so messages and behaviour stay exactly the same.
-    static func quickArguments(_ arguments: [String]) -> (images: [String], format: OutputFormat, guest: Bool)? {
+    /// The request of a plain `koopack inspect [--format F | --output O] [--backing-chain]
+    /// [--no-guest] IMAGE...`, read without ArgumentParser: its reflection over the command
+    /// costs about a millisecond at every start, a quarter of inspecting one image, and
+    /// `inspect` is what scripts call in loops. Anything else (help, an unknown option, no
+    /// image, a combination `InspectRequest` refuses) returns nil and goes through the full
+    /// parser, so messages and behaviour stay exactly the same.
+    static func quickArguments(_ arguments: [String]) -> InspectRequest? {
         var images: [String] = []
-        var format = OutputFormat.text
-        var guest = true
+        var format: OutputFormat?, output: QemuOutput?
+        var noGuest = false, backingChain = false
         var index = 0
         var onlyImages = false
+        /// The value of `--name VALUE` or `--name=VALUE` at `argument`, consuming it.
+        func value(_ name: String, _ argument: String) -> String? {
+            if argument == name, index < arguments.count {
+                index += 1
+                return arguments[index - 1]
+            }
+            return argument.hasPrefix(name + "=") ? String(argument.dropFirst(name.count + 1)) : nil
+        }
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
@@ -78,17 +114,19 @@ struct InspectCommand: AsyncParsableCommand {
                 images.append(argument)
             } else if argument == "--" {
                 onlyImages = true
-            } else if argument == "--no-guest" {
-                guest = false
-            } else if argument == "--format", index < arguments.count, let chosen = OutputFormat(rawValue: arguments[index]) {
+            } else if argument == "--no-guest", !noGuest {
+                noGuest = true
+            } else if argument == "--backing-chain", !backingChain {
+                backingChain = true
+            } else if format == nil, let text = value("--format", argument), let chosen = OutputFormat(rawValue: text) {
                 format = chosen
-                index += 1
-            } else if argument.hasPrefix("--format="), let chosen = OutputFormat(rawValue: String(argument.dropFirst(9))) {
-                format = chosen
+            } else if output == nil, let text = value("--output", argument), let chosen = QemuOutput(rawValue: text) {
+                output = chosen
             } else {
                 return nil
             }
         }
-        return images.isEmpty ? nil : (images, format, guest)
+        guard !images.isEmpty else { return nil }
+        return try? InspectRequest(images: images, format: format, output: output, noGuest: noGuest, backingChain: backingChain)
     }
 }

@@ -27,7 +27,7 @@ struct Koopack: AsyncParsableCommand {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.first == InspectCommand.configuration.commandName,
                let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
-                Terminal.exit(await InspectCommand.run(images: quick.images, format: quick.format, guest: quick.guest))
+                Terminal.exit(await InspectCommand.run(quick))
             }
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -26,11 +26,11 @@ public enum QemuImg {
         }
     }
 
-    /// `qemu-img info --output=json` of `file`, parsed.
-    public static func info(_ file: String, format: String? = nil) throws -> [String: Any] {
+    /// `qemu-img info --output=json` of `file` (run in `directory`), parsed.
+    public static func info(_ file: String, format: String? = nil, in directory: String? = nil) throws -> [String: Any] {
         var arguments = ["info", "--output=json"]
         if let format { arguments += ["-f", format] }
-        let text = try run(arguments + [file])
+        let text = try run(arguments + [file], in: directory)
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw TestFailure("qemu-img info printed no JSON object for \(file)")
         }

@@ -46,6 +46,24 @@ import Testing
         #expect(text.stdout.contains("AP-Singapore"))
     }
 
+    @Test func theTextFitsAHundredColumnTerminalWithEveryImageIDAndNextStep() throws {
+        let (owner, expected) = try Self.expectedStates()
+        let json = try KoopackBinary.run(["audit", "--format", "json", "--owner", owner,
+                                          "--released-list", Self.folder + "/released-list.txt"] + Self.listFiles)
+        let entries = try #require(Self.entries(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8))))
+        let text = try KoopackBinary.run(["audit", "--owner", owner,
+                                          "--released-list", Self.folder + "/released-list.txt"] + Self.listFiles)
+        #expect(text.status == 0)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        for line in lines { #expect(line.count <= 100, "\(line.count) columns: \(line)") }
+        #expect(entries.count == expected.count)
+        for entry in entries {
+            let id = try #require(entry["id"] as? String)
+            #expect(lines.contains { $0.contains(id) }, "\(id) is not in the text")
+        }
+        #expect(lines.filter { $0.hasPrefix("    next step: ") }.count == expected.count)
+    }
+
     @Test func theStateFilterKeepsOnlyTheStatesAsked() throws {
         let (owner, expected) = try Self.expectedStates()
         let run = try KoopackBinary.run(["audit", "--format", "json", "--owner", owner, "--state", "locked,market-derived",

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import DiskImage
 import ImagePackage
@@ -41,20 +42,62 @@ import ImagePackage
         _ = try JSONParser.parse(json.serialized(), maximumInputBytes: 1 << 20)
     }
 
-    @Test func theTextTableGroupsByRegionWithAlignedColumns() {
+    @Test func theTextGroupsByRegionWithAlignedColumnsAndTheDetailsIndentedBelow() {
         let report = AuditReport(entries: [
             entry("id-1", "web", "ap-southeast-3", .locked, evidence: [("released", "true")], next: "Buy it back."),
             entry("id-22", "database", "ap-southeast-3", notes: ["lineage loop: a → b → a; the walk stops there"]),
             entry("id-3", nil, nil),
         ], warnings: [AccountWarning(file: "f.json", message: "m")])
-        let lines = AuditText.render(report).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0] == "ap-southeast-3 (AP-Singapore): 2 images")
-        #expect(lines[1].hasPrefix("NAME      ID     STATE       EVIDENCE       NEXT STEP"))
-        #expect(lines[2].hasPrefix("database  id-22  releasable  -              Keep a copy."))
-        #expect(lines[3] == "    note: lineage loop: a → b → a; the walk stops there")
-        #expect(lines[4].hasPrefix("web       id-1   locked      released=true  Buy it back."))
-        #expect(lines.contains("region unknown: 1 image"))
-        #expect(lines.contains("3 images: 1 locked, 2 releasable"))
-        #expect(lines.contains("warning: f.json: m"))
+        #expect(AuditText.render(report) == """
+            ap-southeast-3 (AP-Singapore): 2 images
+            NAME      ID     STATE
+            database  id-22  releasable
+                next step: Keep a copy.
+                note: lineage loop: a → b → a; the walk stops there
+            web       id-1   locked
+                evidence: released=true
+                next step: Buy it back.
+
+            region unknown: 1 image
+            NAME  ID    STATE
+            -     id-3  releasable
+                next step: Keep a copy.
+
+            3 images: 1 locked, 2 releasable
+            warning: f.json: m
+
+            """)
+    }
+
+    @Test func everyLineFitsAHundredColumnsAndWrappingLosesNoWord() {
+        let name = "acme-webstack-" + String(repeating: "enterprise-", count: 8) + "edition"
+        let id = "3f6c2a1e-8b4d-4c6e-9a2f-1d7e5b9c0a44-with-a-suffix-no-ims-id-has"
+        let evidence = (1...12).map { ("__field_number_\($0)", "value-\($0)-" + String(repeating: "x", count: $0)) }
+        let next = String(repeating: "Buy it back from KooGallery before using it again; ", count: 6)
+        let unbroken = String(repeating: "y", count: 230)
+        let report = AuditReport(entries: [
+            entry(id, name, "af-south-1", .marketDerived, evidence: evidence, next: next, notes: [unbroken]),
+        ], warnings: [AccountWarning(file: "images.json", message: String(repeating: "skipped an image; ", count: 9))])
+        let text = AuditText.render(report)
+        let lines = text.split(separator: "\n").map(String.init)
+        for line in lines { #expect(line.count <= AuditText.width, "\(line.count) columns: \(line)") }
+        // The words come back in order once the lines are joined again.
+        let flat = lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        func words(_ text: String) -> String { text.split(whereSeparator: { $0 == " " }).joined(separator: " ") }
+        let joined = words(flat)
+        #expect(joined.contains(words(next)))
+        #expect(joined.contains(words(AuditText.evidenceSummary(report.entries[0]))))
+        #expect(lines.joined().replacingOccurrences(of: " ", with: "").contains(unbroken))
+        // The name and the ID wrap inside their columns: the ID column is 40 wide, the state
+        // column as wide as "market-derived", the name column what is left of 100.
+        let nameWidth = AuditText.width - 4 - AuditText.maximumIDWidth - "market-derived".count
+        let rows = lines.dropFirst(2).prefix { !$0.hasPrefix(" ") }
+        func column(_ from: Int, _ width: Int) -> String {
+            rows.map { String($0.dropFirst(from).prefix(width)).trimmingCharacters(in: .whitespaces) }.joined()
+        }
+        #expect(rows.count == 3)
+        #expect(column(0, nameWidth) == name)
+        #expect(column(nameWidth + 2, AuditText.maximumIDWidth) == id)
+        #expect(rows.first?.hasSuffix("  market-derived") == true)
     }
 }

@@ -2,11 +2,9 @@ import Foundation
 import Testing
 
 /// The committed example release (testdata/releases/example) copied to a scratch folder, with
-/// its image made as a real system disk: a 64 MiB raw disk holding an MBR with one bootable
-/// Linux partition, converted to qcow2 by qemu-img.
+/// its committed image: a 64 MiB system disk (an MBR with one bootable Linux partition) as qcow2.
 final class ExampleReleaseCopy {
-    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("testdata/releases/example").path
+    static let source = SourceTree.testdata("releases/example")
     /// 2025-11-25 00:00:00 in GMT+08:00 (2025-11-24T16:00:00Z).
     static let now: Int64 = 1_764_000_000
 
@@ -18,24 +16,6 @@ final class ExampleReleaseCopy {
     init() throws {
         scratch = try Scratch()
         try FileManager.default.copyItem(atPath: Self.source, toPath: folder)
-        let raw = scratch.file("system.raw")
-        try Self.systemDisk(bytes: 64 << 20).write(to: URL(fileURLWithPath: raw))
-        try QemuImg.run(["convert", "-f", "raw", "-O", "qcow2", raw, folder + "/images/web.qcow2"])
-        try FileManager.default.removeItem(atPath: raw)
-    }
-
-    /// A raw disk of `bytes` with an MBR: one bootable type-0x83 partition from sector 2048 to
-    /// the end, and the 0x55AA signature (the layout `sfdisk` writes for `start=2048, type=83, bootable`).
-    static func systemDisk(bytes: Int) -> Data {
-        var disk = Data(count: bytes)
-        let sectors = UInt32(bytes / 512) - 2048
-        var entry: [UInt8] = [0x80, 0xFE, 0xFF, 0xFF, 0x83, 0xFE, 0xFF, 0xFF]
-        entry += withUnsafeBytes(of: UInt32(2048).littleEndian, Array.init)
-        entry += withUnsafeBytes(of: sectors.littleEndian, Array.init)
-        disk.replaceSubrange(446..<462, with: entry)
-        disk[510] = 0x55
-        disk[511] = 0xAA
-        return disk
     }
 
     /// Runs `koopack bundle` on the copy, with its ledger and the fixed "now".

@@ -1,51 +1,97 @@
 import DiskImage
 import ReleasePolicy
 
-/// `koopack audit` in text: a plain table grouped by region: a heading per region, then columns
-/// NAME, ID, STATE, EVIDENCE, NEXT STEP (padded with spaces, no colour), notes indented under
-/// their image, then the counts and the warnings.
+/// `koopack audit` in text, for a terminal of `width` columns (100): per region a heading, then
+/// per image a row of NAME, ID and STATE in aligned columns (a cell too long for its column
+/// wraps inside it), and under the row, indented, the evidence, the next step and the notes,
+/// each wrapped to the width; then the counts and the warnings. No colour.
 enum AuditText {
-    /// The widest a padded column grows; longer cells push the rest of their line out instead of
-    /// widening every row.
-    static let maximumColumnWidth = 60
+    /// The widest line written.
+    static let width = 100
+    /// How far the lines under a row are indented.
+    static let detailIndent = "    "
+    /// The widest the ID column grows (IMS image IDs are 36 characters).
+    static let maximumIDWidth = 40
 
     static func render(_ report: AuditReport) -> String {
-        let entries = report.entries
         var out = ""
         var start = 0
+        let entries = report.entries
         while start < entries.count {
             let region = entries[start].region
             var end = start
             while end < entries.count && entries[end].region == region { end += 1 }
-            let group = entries[start..<end]
             if !out.isEmpty { out += "\n" }
-            let heading = region.map { id in Regions.region(named: id).map { "\(id) (\($0.consoleName))" } ?? id } ?? "region unknown"
-            out += "\(heading): \(group.count) image\(group.count == 1 ? "" : "s")\n"
-            let rows = [["NAME", "ID", "STATE", "EVIDENCE", "NEXT STEP"]] + group.map { entry in
-                [entry.name ?? "-", entry.id, entry.state.rawValue, evidenceSummary(entry).isEmpty ? "-" : evidenceSummary(entry), entry.nextStep]
-            }
-            var widths = [Int](repeating: 0, count: 4)
-            for row in rows {
-                for column in 0..<4 { widths[column] = min(max(widths[column], row[column].count), maximumColumnWidth) }
-            }
-            for (r, row) in rows.enumerated() {
-                var line = ""
-                for column in 0..<4 {
-                    let cell = row[column]
-                    line += cell + String(repeating: " ", count: max(0, widths[column] - cell.count)) + "  "
-                }
-                out += line + row[4] + "\n"
-                if r > 0 {
-                    for note in group[group.index(group.startIndex, offsetBy: r - 1)].notes { out += "    note: \(note)\n" }
-                }
-            }
+            out += group(entries[start..<end], region: region)
             start = end
         }
         let tally = report.counts.filter { $0.count > 0 }.map { "\($0.count) \($0.state.rawValue)" }
         if !out.isEmpty { out += "\n" }
-        out += "\(entries.count) image\(entries.count == 1 ? "" : "s")" + (tally.isEmpty ? "" : ": " + tally.joined(separator: ", ")) + "\n"
-        for warning in report.warnings { out += "warning: \(warning.description)\n" }
+        out += wrapped("\(entries.count) image\(entries.count == 1 ? "" : "s")" + (tally.isEmpty ? "" : ": " + tally.joined(separator: ", ")),
+                       indent: "  ")
+        for warning in report.warnings { out += wrapped("warning: \(warning.description)", indent: "  ") }
         return out
+    }
+
+    /// One region's heading, column titles and images.
+    static func group(_ group: ArraySlice<AuditEntry>, region: String?) -> String {
+        let heading = region.map { id in Regions.region(named: id).map { "\(id) (\($0.consoleName))" } ?? id } ?? "region unknown"
+        var out = "\(heading): \(group.count) image\(group.count == 1 ? "" : "s")\n"
+        let rows = group.map { [$0.name ?? "-", $0.id, $0.state.rawValue] }
+        let stateWidth = rows.reduce("STATE".count) { max($0, $1[2].count) }
+        let idWidth = min(rows.reduce("ID".count) { max($0, $1[1].count) }, maximumIDWidth)
+        let nameWidth = min(rows.reduce("NAME".count) { max($0, $1[0].count) }, width - stateWidth - idWidth - 4)
+        let widths = [nameWidth, idWidth, stateWidth]
+        out += row(["NAME", "ID", "STATE"], widths: widths)
+        for (entry, cells) in zip(group, rows) {
+            out += row(cells, widths: widths)
+            if !entry.evidence.isEmpty { out += wrapped(detailIndent + "evidence: " + evidenceSummary(entry), indent: detailIndent + "  ") }
+            out += wrapped(detailIndent + "next step: " + entry.nextStep, indent: detailIndent + "  ")
+            for note in entry.notes { out += wrapped(detailIndent + "note: " + note, indent: detailIndent + "  ") }
+        }
+        return out
+    }
+
+    /// `cells` in columns of `widths`, two spaces apart; a cell longer than its column goes on
+    /// over more lines, inside the column.
+    static func row(_ cells: [String], widths: [Int]) -> String {
+        let columns = zip(cells, widths).map { pieces(of: $0, width: $1) }
+        let height = columns.map(\.count).max() ?? 1
+        var out = ""
+        for line in 0..<height {
+            var text = ""
+            for (column, width) in widths.enumerated() {
+                let cell = line < columns[column].count ? columns[column][line] : ""
+                text += column == widths.count - 1 ? cell : cell + String(repeating: " ", count: max(0, width - cell.count)) + "  "
+            }
+            while text.hasSuffix(" ") { text.removeLast() }
+            out += text + "\n"
+        }
+        return out
+    }
+
+    /// `text` cut into pieces of at most `width` characters, at a space where there is one.
+    static func pieces(of text: String, width: Int) -> [String] {
+        var rest = Substring(text)
+        var out: [String] = []
+        while rest.count > width {
+            let window = rest.prefix(width + 1)
+            let cut = window.lastIndex(of: " ").flatMap { $0 > rest.startIndex ? $0 : nil } ?? rest.index(rest.startIndex, offsetBy: width)
+            out.append(String(rest[..<cut]))
+            rest = rest[cut...].drop { $0 == " " }
+        }
+        out.append(String(rest))
+        return out
+    }
+
+    /// `text` as lines of at most `width` columns, the lines after the first indented by `indent`.
+    static func wrapped(_ text: String, indent: String) -> String {
+        var lines = pieces(of: text, width: width)
+        if lines.count > 1 {
+            let rest = pieces(of: lines.dropFirst().joined(separator: " "), width: width - indent.count)
+            lines = [lines[0]] + rest.map { indent + $0 }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// `key=value, key=value`: the evidence on one line.

@@ -2,6 +2,11 @@ import DiskImage
 
 /// The compact human summary of one image for `koopack inspect`.
 enum InspectText {
+    /// The image's block; with `backingChain`, then the block of each image below it.
+    static func render(_ info: ImageInfo, backingChain: Bool) -> String {
+        ([info] + (backingChain ? info.backingChain : [])).map(render).joined()
+    }
+
     static func render(_ info: ImageInfo) -> String {
         var lines: [String] = [Terminal.bold(info.filename)]
         func row(_ label: String, _ value: String) {
@@ -60,6 +65,44 @@ enum InspectText {
         }
         for warning in info.warnings { row("warning", Terminal.yellow(warning)) }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `koopack inspect --output=json`: what `qemu-img info --output=json` prints, for scripts
+/// that swap one for the other.
+enum InspectJSON {
+    /// The keys qemu-img info prints (QEMU 7.2's `ImageInfo`); koopack's own (`subformat`,
+    /// `warnings`, `guest`, ...) are left out.
+    static let qemuKeys: Set<String> = [
+        "filename", "format", "virtual-size", "actual-size", "cluster-size", "encrypted", "backing-filename",
+        "full-backing-filename", "backing-filename-format", "dirty-flag", "format-specific",
+    ]
+    /// The formats whose QEMU driver reports `format-specific` data; koopack reports more (the
+    /// header facts of VHD, VHDX, VDI, QED, ...), which qemu-img does not print.
+    static let formatsWithSpecificData: Set<String> = ["qcow2", "vmdk", "luks"]
+    /// The formats whose QEMU driver reports no cluster size (`bdrv_get_info` unimplemented).
+    static let formatsWithoutClusterSize: Set<String> = ["parallels"]
+
+    /// One object for the image; with `backingChain`, an array of it and each image below it,
+    /// top first, each with its own allocated size, as `qemu-img info --backing-chain` prints.
+    static func qemu(_ info: ImageInfo, backingChain: Bool) -> JSONValue {
+        guard backingChain else { return qemu(info) }
+        let resolver = HostFileResolver()
+        return .array([qemu(info)] + info.backingChain.map { parent in
+            var parent = parent
+            if parent.actualSize == nil { parent.actualSize = resolver.allocatedSize(of: parent.filename) }
+            return qemu(parent)
+        })
+    }
+
+    /// The image's JSON with qemu-img's keys only.
+    static func qemu(_ info: ImageInfo) -> JSONValue {
+        guard case let .object(members) = info.json else { return info.json }
+        return .object(members.filter { key, _ in
+            qemuKeys.contains(key)
+                && (key != "format-specific" || formatsWithSpecificData.contains(info.format))
+                && (key != "cluster-size" || !formatsWithoutClusterSize.contains(info.format))
+        })
     }
 }
 
