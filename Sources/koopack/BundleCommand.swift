@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import Findings
 import ImagePackage
 import QuotaLedger
 import ReleaseBundle
@@ -92,7 +93,7 @@ struct BundleCommand: AsyncParsableCommand {
         if !review.unreadable.isEmpty { throw ExitCode(2) }
         var quotaFindings: [Finding] = []
         for item in items where item.size > limits.bytesPerDay {
-            quotaFindings.append(QuotaFindings.fileOverDailyQuota(name: item.name, size: item.size, limits: limits))
+            quotaFindings.append(QuotaBreach.fileOverDailyQuota(name: item.name, size: item.size, sha256: nil, bytesPerDay: limits.bytesPerDay).finding)
         }
         let blocked = review.hasErrors || !quotaFindings.isEmpty
         if blocked || review.hasFindings || !quotaFindings.isEmpty {
@@ -180,7 +181,7 @@ struct BundleRun {
             }
             if !plan.leftOut.isEmpty {
                 stage.discard()
-                Terminal.write("upload quota\n" + FindingLines.render(plan.findings) + "not bundled: some files fit no upload day\n")
+                Terminal.write("upload quota\n" + FindingLines.render(plan.breaches.map(\.finding)) + "not bundled: some files fit no upload day\n")
                 return 1
             }
             do {

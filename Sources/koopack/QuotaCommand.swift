@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import Findings
 import QuotaLedger
 import ReleaseBundle
 import ReleasePolicy
@@ -178,7 +179,7 @@ struct QuotaPlanCommand: AsyncParsableCommand {
             }
             let size = UInt64(max(0, info.st_size))
             if size > limits.bytesPerDay {
-                findings.append(QuotaFindings.fileOverDailyQuota(name: path, size: size, limits: limits))
+                findings.append(QuotaBreach.fileOverDailyQuota(name: path, size: size, sha256: nil, bytesPerDay: limits.bytesPerDay).finding)
             } else {
                 toHash.append(path)
             }
@@ -207,7 +208,7 @@ struct QuotaPlanCommand: AsyncParsableCommand {
         }
         let plan = forcedDay.map { UploadPlanner.planOnDay(files: uploads, day: $0, limits: limits, used: used) }
             ?? UploadPlanner.plan(files: uploads, limits: limits, startDay: start, used: used)
-        findings += plan.allFindings
+        findings += plan.allBreaches.map(\.finding)
         Terminal.write(QuotaFindings.render(plan: plan) + FindingLines.render(findings, indent: ""))
         if findings.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }
@@ -270,14 +271,6 @@ struct QuotaCancelCommand: AsyncParsableCommand {
 
 /// Quota findings and plans as text.
 enum QuotaFindings {
-    /// KG303 for a file that no day could take, found from its size alone (it is not read).
-    static func fileOverDailyQuota(name: String, size: UInt64, limits: QuotaLimits) -> Finding {
-        let rule = RuleCatalogue.definition("KG303")
-            ?? RuleDefinition(id: "KG303", name: "file-over-daily-quota", severity: .error, summary: "", detail: "", remedy: nil)
-        return Finding(rule, message: "\(name) is \(Sizes.grouped(size)) bytes, more than a whole day's upload quota of \(Sizes.grouped(limits.bytesPerDay)) bytes.",
-                       evidence: [("file", name), ("size", String(size)), ("bytesPerDay", String(limits.bytesPerDay))])
-    }
-
     /// `2026-11-25 (GMT+08:00): 3 files, 1.20 GiB` per day, then each file.
     static func render(plan: UploadPlan) -> String {
         var out = ""

@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ReleasePolicy
 
 /// `koopack check` in text: per image, the verdict line, then the findings most severe first.
@@ -75,7 +76,7 @@ enum CheckJSON {
 
     static func finding(_ f: Finding) -> JSONValue {
         .object([
-            ("rule", .string(f.ruleID)),
+            ("rule", .string(f.ruleID.rawValue)),
             ("name", .string(f.ruleName)),
             ("severity", .string(f.severity.description)),
             ("message", .string(f.message)),
