@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// What an account's password field allows, judged without keeping the field: koopack never
 /// stores or prints a password hash, only this verdict and the hash's scheme name.
@@ -101,11 +101,11 @@ public enum Accounts {
         for account in accounts {
             switch account.password {
             case let .usable(scheme):
-                findings.append(Finding(ScanRules.presetPassword,
+                findings.append(Finding(.presetPassword,
                                         message: "account \(account.name) has a preset password (a \(scheme) hash in \(account.passwordFile))",
                                         evidence: [("account", account.name), ("file", account.passwordFile), ("scheme", scheme)]))
             case .empty:
-                findings.append(Finding(ScanRules.emptyPassword,
+                findings.append(Finding(.emptyPassword,
                                         message: "account \(account.name) has an empty password in \(account.passwordFile): it logs in without one",
                                         evidence: [("account", account.name), ("file", account.passwordFile)]))
             case .locked:

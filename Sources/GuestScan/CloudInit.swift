@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// cloud-init: IMS injects passwords and SSH keys at first boot through it, so a Linux image needs
 /// it installed (KG407) and its per-instance state cleared (KG408).
@@ -11,7 +11,7 @@ enum CloudInit {
         let binary = reader.stat("/usr/bin/cloud-init")
         let config = reader.stat("/etc/cloud/cloud.cfg")
         guard binary == nil, config == nil else { return [] }
-        return [Finding(ScanRules.cloudInitMissing,
+        return [Finding(.cloudInitMissing,
                         message: "cloud-init is not installed (no /usr/bin/cloud-init, no /etc/cloud/cloud.cfg): IMS cannot set the buyer's password or keys",
                         evidence: [("/usr/bin/cloud-init", "absent"), ("/etc/cloud/cloud.cfg", "absent")])]
     }
@@ -21,7 +21,7 @@ enum CloudInit {
         guard let entries = reader.list("/var/lib/cloud/instances"), !entries.isEmpty else { return [] }
         let names = entries.map(\.name).sorted()
         let listed = names.prefix(maxInstancesListed).joined(separator: ", ")
-        return [Finding(ScanRules.cloudInitStateLeft,
+        return [Finding(.cloudInitStateLeft,
                         message: "/var/lib/cloud/instances holds the state of \(names.count) instance\(names.count == 1 ? "" : "s") (\(listed)): the first boot of a buyer's instance may skip its setup",
                         evidence: [("directory", "/var/lib/cloud/instances"), ("entries", listed)])]
     }

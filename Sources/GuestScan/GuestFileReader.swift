@@ -1,6 +1,5 @@
 import DiskImage
 import GuestFilesystem
-import ReleasePolicy
 
 /// Bounded reads of the guest's root filesystem for the scan. Every read has a limit; a file
 /// that cannot be read (a damaged inode, a symlink loop) becomes a warning, not an error, so the
@@ -70,25 +69,5 @@ final class GuestFileReader {
     /// `directory` + `/` + `name`, without doubling the slash at the root.
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-}
-
-/// The KG4xx rule definitions, taken from the rule catalogue so that their names, severities and
-/// remedies are written once.
-enum ScanRules {
-    static let presetPassword = rule("KG401")
-    static let emptyPassword = rule("KG402")
-    static let presetSSHKey = rule("KG403")
-    static let privateKeyLeft = rule("KG404")
-    static let sshHostKeysLeft = rule("KG405")
-    static let shellHistoryLeft = rule("KG406")
-    static let cloudInitMissing = rule("KG407")
-    static let cloudInitStateLeft = rule("KG408")
-    static let osMismatch = rule("KG409")
-    static let scanNotDone = rule("KG410")
-
-    private static func rule(_ id: String) -> RuleDefinition {
-        RuleCatalogue.scanRules.first { $0.id == id }
-            ?? RuleDefinition(id: id, name: id, severity: .warning, summary: id, detail: id, remedy: nil)
     }
 }

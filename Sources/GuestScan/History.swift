@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// Shell and tool histories left in homes (KG406): they tell every buyer what the seller typed,
 /// passwords and tokens included.
@@ -13,7 +13,7 @@ enum History {
             for name in names {
                 let path = GuestFileReader.join(home.path, name)
                 guard let node = reader.lstat(path), node.type == .regular, node.size > 0 else { continue }
-                findings.append(Finding(ScanRules.shellHistoryLeft,
+                findings.append(Finding(.shellHistoryLeft,
                                         message: "\(path) (\(node.size) bytes) was left in the home of \(home.accounts.joined(separator: ", "))",
                                         evidence: [("file", path), ("bytes", String(node.size))]))
             }

@@ -1,5 +1,5 @@
+import Findings
 import ImagePackage
-import ReleasePolicy
 
 /// KG409: whether the guest's os-release agrees with the image's IMS metadata. The comparison is
 /// tolerant, because IMS writes free text (`__platform` `Ubuntu`, `__os_version`
@@ -26,7 +26,7 @@ enum OSMetadataCheck {
         }
         guard !problems.isEmpty else { return [] }
         let guestName = os.prettyName ?? [os.id, os.versionID].compactMap { $0 }.joined(separator: " ")
-        return [Finding(ScanRules.osMismatch,
+        return [Finding(.osMismatch,
                         message: "the guest is \(guestName), but the metadata disagrees: " + problems.joined(separator: "; "),
                         evidence: evidence)]
     }

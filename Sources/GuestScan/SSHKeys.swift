@@ -1,5 +1,5 @@
+import Findings
 import GuestFilesystem
-import ReleasePolicy
 
 /// A home directory to look in: root's, or one /etc/passwd names.
 struct GuestHome: Sendable, Equatable {
@@ -78,7 +78,7 @@ enum SSHKeys {
                 guard keys > 0 || size > UInt64(maxAuthorizedKeysBytes) else { continue }
                 var evidence = [("file", path), ("accounts", home.accounts.joined(separator: ","))]
                 evidence.append(("keys", size > UInt64(maxAuthorizedKeysBytes) ? "more than can be counted" : String(keys)))
-                findings.append(Finding(ScanRules.presetSSHKey,
+                findings.append(Finding(.presetSSHKey,
                                         message: "\(path) holds \(keys == 1 ? "an authorized key" : "authorized keys") for \(home.accounts.joined(separator: ", "))",
                                         evidence: evidence))
             }
@@ -126,7 +126,7 @@ enum SSHKeys {
                         }
                     }
                     guard let why, reported.insert(path).inserted else { continue }
-                    findings.append(Finding(ScanRules.privateKeyLeft,
+                    findings.append(Finding(.privateKeyLeft,
                                             message: "\(path) is a private key (\(why)) in the home of \(home.accounts.joined(separator: ", "))",
                                             evidence: [("file", path), ("reason", why)]))
                 }
@@ -171,7 +171,7 @@ enum SSHKeys {
         guard !keys.isEmpty else { return [] }
         keys.sort()
         let listed = keys.prefix(maxHostKeysListed).joined(separator: ", ")
-        return [Finding(ScanRules.sshHostKeysLeft,
+        return [Finding(.sshHostKeysLeft,
                         message: "\(keys.count) SSH host key\(keys.count == 1 ? "" : "s") left in /etc/ssh: \(listed)",
                         evidence: [("files", listed), ("count", String(keys.count))])]
     }

@@ -1,7 +1,7 @@
 import DiskImage
+import Findings
 import GuestFilesystem
 import ImagePackage
-import ReleasePolicy
 
 /// What the scan of one guest found: which OS it is, where its root filesystem is, the KG4xx
 /// findings, and (when asked) its installed packages.
@@ -73,10 +73,7 @@ public enum GuestScanner {
             report.efiSystemPartition = root.efiSystemPartition?.location
             return report
         case let .notReadable(reasons):
-            let finding = Finding(ScanRules.scanNotDone,
-                                  message: "the guest's root filesystem was not scanned: " + reasons.joined(separator: "; "),
-                                  evidence: reasons.enumerated().map { ("reason \($0.offset + 1)", $0.element) })
-            return ScanReport(notReadable: reasons, findings: [finding])
+            return ScanReport(notReadable: reasons, findings: [ScanNotDone.rootNotReadable(reasons: reasons).finding])
         }
     }
 
@@ -100,7 +97,7 @@ public enum GuestScanner {
         findings += CloudInit.missing(reader: reader)
         findings += CloudInit.stateLeft(reader: reader)
         if let os { findings += OSMetadataCheck.findings(os: os, metadata: metadata) }
-        findings = stableSorted(findings)
+        findings = findings.inReportOrder()
 
         var report = ScanReport(os: os, findings: findings, accountCount: accounts.count, homes: homes.map(\.path))
         if includePackages { report.packages = PackageInventory.read(reader) }
@@ -114,15 +111,26 @@ public enum GuestScanner {
     public static func packages(imageAt path: String, inspector: ImageInspector = ImageInspector()) throws -> ScanReport {
         try scan(imageAt: path, metadata: nil, includePackages: true, inspector: inspector)
     }
+}
 
-    /// `findings` in report order (most severe first, then by rule ID), keeping the order they
-    /// were found within a rule.
-    static func stableSorted(_ findings: [Finding]) -> [Finding] {
-        findings.enumerated().sorted { a, b in
-            if Finding.reportOrder(a.element, b.element) { return true }
-            if Finding.reportOrder(b.element, a.element) { return false }
-            return a.offset < b.offset
-        }.map(\.element)
+/// Why a guest's root filesystem was not scanned: the one place KG410 is made.
+public enum ScanNotDone: Sendable {
+    /// The guest's disk could not be opened (the check that opened it has already judged the
+    /// header, so this is the scan's note, not an error).
+    case guestNotOpened(ImageError)
+    /// No filesystem koopack reads holds the root: one reason per volume looked at.
+    case rootNotReadable(reasons: [String])
+
+    /// The KG410 finding saying so.
+    public var finding: Finding {
+        switch self {
+        case let .guestNotOpened(error):
+            return Finding(.scanNotDone, message: "the guest could not be opened for the security scan: \(error.message)")
+        case let .rootNotReadable(reasons):
+            return Finding(.scanNotDone,
+                           message: "the guest's root filesystem was not scanned: " + reasons.joined(separator: "; "),
+                           evidence: reasons.enumerated().map { ("reason \($0.offset + 1)", $0.element) })
+        }
     }
 }
 

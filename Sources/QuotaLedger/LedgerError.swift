@@ -1,3 +1,5 @@
+import Findings
+
 /// Why the ledger refused or failed. Every error names the ledger file it concerns, so that a
 /// user with several ledgers (or a CI cache) knows which one to look at.
 public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -87,7 +89,7 @@ public struct DayExcess: Sendable, Equatable, CustomStringConvertible {
             parts.append("\(after.files) files (limit \(limits.filesPerDay); \(before.files) already booked)")
         }
         if exceedsBytes {
-            parts.append("\(grouped(after.bytes)) bytes (limit \(grouped(limits.bytesPerDay)); \(grouped(before.bytes)) already booked)")
+            parts.append("\(NumberText.grouped(after.bytes)) bytes (limit \(NumberText.grouped(limits.bytesPerDay)); \(NumberText.grouped(before.bytes)) already booked)")
         }
         return "\(day) (\(limits.timeZoneName)) would hold " + parts.joined(separator: " and ")
     }

@@ -1,5 +1,3 @@
-import ReleasePolicy
-
 /// Which files go up on which day, so that no day passes the Seller Console's upload quota.
 /// Made by `UploadPlanner`; `check` validates any plan, including one forced onto a single day.
 public struct UploadPlan: Sendable, Equatable {
@@ -40,19 +38,19 @@ public struct UploadPlan: Sendable, Equatable {
     public var startDay: UploadDay
     /// The days with files, in calendar order.
     public var days: [Day]
-    /// Files that could not be planned (each has a finding saying why).
+    /// Files that could not be planned (each has a breach saying why).
     public var leftOut: [UploadFile]
-    /// What the planner found: KG303 for a file larger than a whole day's quota.
-    public var findings: [Finding]
+    /// Why files were left out: a file larger than a whole day's quota, or one no day had room for.
+    public var breaches: [QuotaBreach]
 
     /// A plan of `days` under `limits` starting at `startDay`.
     public init(limits: QuotaLimits, startDay: UploadDay, days: [Day], leftOut: [UploadFile] = [],
-                findings: [Finding] = []) {
+                breaches: [QuotaBreach] = []) {
         self.limits = limits
         self.startDay = startDay
         self.days = days
         self.leftOut = leftOut
-        self.findings = findings
+        self.breaches = breaches
     }
 
     /// Every planned file, day by day.
@@ -72,62 +70,30 @@ public struct UploadPlan: Sendable, Equatable {
         days.first { $0.files.contains { $0.name == name } }?.day
     }
 
-    /// The plan's own findings plus `check(limits)`: everything wrong with it.
-    public var allFindings: [Finding] { findings + check(limits) }
+    /// The plan's own breaches plus `check(limits)`: everything wrong with it.
+    public var allBreaches: [QuotaBreach] { breaches + check(limits) }
 
-    /// Validates the plan against `limits`: KG301 for a day that would pass its file quota,
-    /// KG302 for one that would pass its byte quota, KG303 for a planned file larger than a
-    /// whole day's byte quota. The planner never makes such days; a plan forced onto one day
-    /// (`UploadPlanner.planOnDay`) or built by hand may. Days listed twice are judged together.
-    public func check(_ limits: QuotaLimits) -> [Finding] {
-        var findings: [Finding] = []
+    /// Validates the plan against `limits`: a day that would pass its file quota, one that
+    /// would pass its byte quota, a planned file larger than a whole day's byte quota. The
+    /// planner never makes such days; a plan forced onto one day (`UploadPlanner.planOnDay`) or
+    /// built by hand may. Days listed twice are judged together.
+    public func check(_ limits: QuotaLimits) -> [QuotaBreach] {
+        var breaches: [QuotaBreach] = []
         for file in files where file.size > limits.bytesPerDay {
-            findings.append(UploadPlan.fileOverDailyQuota(file, limits))
+            breaches.append(.fileOverDailyQuota(name: file.name, size: file.size, sha256: file.sha256,
+                                                bytesPerDay: limits.bytesPerDay))
         }
         for day in UploadPlan.merged(days) {
-            let after = day.usageAfter
-            let added = day.added
-            guard added.files > 0 else { continue }
-            let evidence: [(String, String)] = [
-                ("day", day.day.description),
-                ("files", String(after.files)), ("bytes", String(after.bytes)),
-                ("alreadyUsedFiles", String(day.usedBefore.files)),
-                ("alreadyUsedBytes", String(day.usedBefore.bytes)),
-                ("filesPerDay", String(limits.filesPerDay)), ("bytesPerDay", String(limits.bytesPerDay)),
-            ]
-            if after.files > limits.filesPerDay {
-                findings.append(Finding(UploadPlan.rule("KG301", "quota-files"), message:
-                    "Uploads on \(day.day) (\(limits.timeZoneName)) would total \(after.files) files"
-                    + " (\(day.usedBefore.files) already used), past the daily quota of \(limits.filesPerDay) files.",
-                    evidence: evidence))
-            }
-            if after.bytes > limits.bytesPerDay {
-                findings.append(Finding(UploadPlan.rule("KG302", "quota-bytes"), message:
-                    "Uploads on \(day.day) (\(limits.timeZoneName)) would total \(grouped(after.bytes)) bytes"
-                    + " (\(grouped(day.usedBefore.bytes)) already used), past the daily quota of \(grouped(limits.bytesPerDay)) bytes.",
-                    evidence: evidence))
-            }
+            guard day.added.files > 0 else { continue }
+            let excess = DayExcess(day: day.day, before: day.usedBefore, after: day.usageAfter, limits: limits)
+            if excess.exceedsFiles { breaches.append(.dayOverFileQuota(excess)) }
+            if excess.exceedsBytes { breaches.append(.dayOverByteQuota(excess)) }
         }
-        return findings
+        return breaches
     }
 
     /// `check` against the limits the plan was made for.
-    public func check() -> [Finding] { check(limits) }
-
-    /// The KG303 finding for `file`.
-    static func fileOverDailyQuota(_ file: UploadFile, _ limits: QuotaLimits) -> Finding {
-        Finding(rule("KG303", "file-over-daily-quota"), message:
-            "\(file.name) is \(grouped(file.size)) bytes, more than a whole day's upload quota of \(grouped(limits.bytesPerDay)) bytes.",
-            evidence: [("file", file.name), ("size", String(file.size)), ("sha256", file.sha256),
-                       ("bytesPerDay", String(limits.bytesPerDay))])
-    }
-
-    /// The catalogue's definition of quota rule `id`; a bare error-level definition named `name`
-    /// should the catalogue ever lose it, so that a quota breach is never silently dropped.
-    static func rule(_ id: String, _ name: String) -> RuleDefinition {
-        RuleCatalogue.definition(id)
-            ?? RuleDefinition(id: id, name: name, severity: .error, summary: name, detail: name, remedy: nil)
-    }
+    public func check() -> [QuotaBreach] { check(limits) }
 
     /// `days` with entries for the same day joined (files concatenated, first `usedBefore` kept),
     /// in calendar order.
@@ -143,15 +109,4 @@ public struct UploadPlan: Sendable, Equatable {
         }
         return byDay.values.sorted { $0.day < $1.day }
     }
-}
-
-/// `10,000,000,001`: digits grouped in threes for messages people read.
-func grouped(_ value: UInt64) -> String {
-    let digits = Array(String(value))
-    var out = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-        out.append(digit)
-    }
-    return out
 }

@@ -1,12 +1,10 @@
-import ReleasePolicy
-
 /// Spreads a release's files over upload days so that no day passes the quota, using as few
 /// days as first-fit decreasing allows and starting at a given day.
 ///
 /// What the ledger already holds for a day counts against it; a file whose SHA-256 is already
 /// counted on a day costs nothing more there, and identical files (same SHA-256) in one plan
 /// go up on the same day and count once. A file larger than a whole day's byte quota can never
-/// be uploaded and is left out with a KG303 finding. The result is deterministic: files are
+/// be uploaded and is left out with a breach saying so. The result is deterministic: files are
 /// placed largest first, ties broken by name, then by digest.
 public enum UploadPlanner {
     /// How many days past the start day the planner looks for room: ten years. Reaching it means
@@ -20,13 +18,14 @@ public enum UploadPlanner {
                             used: [UploadDay: DayUsage] = [:]) -> UploadPlan {
         var days: [PlanningDay] = []
         var leftOut: [UploadFile] = []
-        var findings: [Finding] = []
+        var breaches: [QuotaBreach] = []
 
         for group in IdenticalFiles.grouping(files) {
             if group.size > limits.bytesPerDay {
                 for file in group.files {
                     leftOut.append(file)
-                    findings.append(UploadPlan.fileOverDailyQuota(file, limits))
+                    breaches.append(.fileOverDailyQuota(name: file.name, size: file.size, sha256: file.sha256,
+                                                        bytesPerDay: limits.bytesPerDay))
                 }
                 continue
             }
@@ -47,17 +46,14 @@ public enum UploadPlanner {
             if !placed {
                 for file in group.files {
                     leftOut.append(file)
-                    findings.append(Finding(UploadPlan.rule("KG301", "quota-files"), message:
-                        "\(file.name) finds no day with room in the \(maximumPlanDays) days from \(startDay).",
-                        evidence: [("file", file.name), ("startDay", startDay.description),
-                                   ("days", String(maximumPlanDays))]))
+                    breaches.append(.noDayWithRoom(file: file.name, startDay: startDay, days: maximumPlanDays))
                 }
             }
         }
         let planned = days.filter { !$0.files.isEmpty }.map {
             UploadPlan.Day(day: $0.day, files: $0.files, usedBefore: $0.usedBefore)
         }
-        return UploadPlan(limits: limits, startDay: startDay, days: planned, leftOut: leftOut, findings: findings)
+        return UploadPlan(limits: limits, startDay: startDay, days: planned, leftOut: leftOut, breaches: breaches)
     }
 
     /// Puts every one of `files` on `day`, whatever the quota says (for a user who forces the

@@ -1,5 +1,5 @@
 import DiskImage
-import ReleasePolicy
+import Findings
 
 /// Judges a release's documents and product details against the KG2xx rules, in rule order.
 /// Documents are read by content (text, PDF, DOCX); a document whose text cannot be read is
@@ -22,34 +22,26 @@ public func checkDocuments(_ release: Release) -> [Finding] {
 
 /// The KG2xx checks one by one, each testable on its own input.
 public enum DocumentChecks {
-    /// The catalogue's definition of rule `id` (a KG2xx ID). The catalogue holds every ID this
-    /// file uses; the fallback only keeps a renamed rule from trapping.
-    static func rule(_ id: String) -> RuleDefinition {
-        RuleCatalogue.documentRules.first { $0.id == id }
-            ?? RuleDefinition(id: id, name: id, severity: .error, summary: id, detail: id, remedy: nil)
-    }
-
     /// A finding of `id` that asks for a document to be read by hand: a warning whatever the
     /// rule's severity, since koopack could not tell either way.
-    static func readByHand(_ id: String, _ file: ReleaseFile, what: String, reason: String) -> Finding {
-        let definition = rule(id)
-        return Finding(ruleID: definition.id, ruleName: definition.name, severity: .warning,
-                       message: "could not read the text of \(what) \(file.written): check it by hand (\(reason))",
-                       evidence: [("file", file.written), ("reason", reason)],
-                       remedy: "Read the document and confirm it by hand, or give it as text, a text PDF or DOCX.")
+    static func readByHand(_ id: RuleID, _ file: ReleaseFile, what: String, reason: String) -> Finding {
+        Finding(ruleID: id, severity: .warning,
+                message: "could not read the text of \(what) \(file.written): check it by hand (\(reason))",
+                evidence: [("file", file.written), ("reason", reason)],
+                remedy: "Read the document and confirm it by hand, or give it as text, a text PDF or DOCX.")
     }
 
     /// KG205: the software copyright certificate is named and not empty.
     public static func certificate(_ file: ReleaseFile?) -> [Finding] {
-        requiredFile(file, rule: rule("KG205"), what: "software copyright certificate", key: "documents.certificate")
+        requiredFile(file, rule: .certificateMissing, what: "software copyright certificate", key: "documents.certificate")
     }
 
     /// KG206: the open-source software notice is named and not empty.
     public static func ossNotice(_ file: ReleaseFile?) -> [Finding] {
-        requiredFile(file, rule: rule("KG206"), what: "open-source software notice", key: "documents.oss-notice")
+        requiredFile(file, rule: .ossNoticeMissing, what: "open-source software notice", key: "documents.oss-notice")
     }
 
-    static func requiredFile(_ file: ReleaseFile?, rule: RuleDefinition, what: String, key: String) -> [Finding] {
+    static func requiredFile(_ file: ReleaseFile?, rule: RuleID, what: String, key: String) -> [Finding] {
         guard let file else {
             return [Finding(rule, message: "the release has no \(what) (\(key)).", evidence: [(key, "not given")])]
         }
@@ -63,7 +55,7 @@ public enum DocumentChecks {
     /// KG207: a free image cannot be priced per vCPU.
     public static func pricing(_ pricing: Pricing) -> [Finding] {
         guard pricing.mode == .free, pricing.template == .vcpu else { return [] }
-        return [Finding(rule("KG207"), message: "the image is free but its price template is per vCPU.",
+        return [Finding(.freeVCPUPricing, message: "the image is free but its price template is per vCPU.",
                         evidence: [("pricing.mode", "free"), ("pricing.template", "vcpu")])]
     }
 
@@ -75,20 +67,20 @@ public enum DocumentChecks {
         if product.highlights.allSatisfy({ $0.trimmedText.isEmpty }) { evidence.append(("product.highlights", "empty")) }
         guard !evidence.isEmpty else { return [] }
         let names = evidence.map { String($0.0.dropFirst("product.".count)) }
-        return [Finding(rule("KG208"), message: "the product's \(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") empty.", evidence: evidence)]
+        return [Finding(.productTextMissing, message: "the product's \(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") empty.", evidence: evidence)]
     }
 
     /// KG209: the product has SEO information (a title, keywords or a description).
     public static func seo(_ seo: SEOInformation?) -> [Finding] {
         guard seo?.isEmpty ?? true else { return [] }
-        return [Finding(rule("KG209"), message: "the release gives no SEO information (seo).",
+        return [Finding(.seoMissing, message: "the release gives no SEO information (seo).",
                         evidence: [("seo", seo == nil ? "not given" : "empty")])]
     }
 
     /// KG210: a hidden product is reached only through its URL.
     public static func visibility(isPublic: Bool) -> [Finding] {
         guard !isPublic else { return [] }
-        return [Finding(rule("KG210"), message: "the product is hidden (public: no): customers need the product URL to find it.",
+        return [Finding(.hiddenProduct, message: "the product is hidden (public: no): customers need the product URL to find it.",
                         evidence: [("public", "no")])]
     }
 }

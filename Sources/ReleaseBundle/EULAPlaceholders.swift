@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// KG201: a EULA still holding template placeholders, or that is not a document at all.
 ///
@@ -21,7 +21,7 @@ extension DocumentChecks {
 
     /// KG201 on the EULA file and its text (nil when the release names none).
     public static func eula(_ document: (file: ReleaseFile, text: DocumentText)?) -> [Finding] {
-        let definition = rule("KG201")
+        let definition = RuleID.eulaUnfilled.definition
         guard let (file, text) = document else {
             return [Finding(definition, message: "the release has no EULA (documents.eula).", evidence: [("documents.eula", "not given")])]
         }
@@ -30,7 +30,7 @@ extension DocumentChecks {
             return [Finding(definition, message: "the EULA \(file.written) is not a text document: \(reason).",
                             evidence: [("file", file.written), ("reason", reason)])]
         case let .noText(reason):
-            return [readByHand("KG201", file, what: "the EULA", reason: reason)]
+            return [readByHand(.eulaUnfilled, file, what: "the EULA", reason: reason)]
         case let .text(body):
             var findings: [Finding] = []
             var more = 0

@@ -1,3 +1,4 @@
+import Findings
 import ReleasePolicy
 
 /// A release judged before it is bundled: a section per specification's image (KG1xx) and one

@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// KG202 and KG203: the after-sales support contact.
 ///
@@ -8,7 +8,7 @@ import ReleasePolicy
 extension DocumentChecks {
     /// KG202 on the service time (nil when the release gives none).
     public static func serviceTime(_ time: String?) -> [Finding] {
-        let definition = rule("KG202")
+        let definition = RuleID.supportTimeZone.definition
         guard let time, !time.trimmedText.isEmpty else {
             return [Finding(definition, message: "the release gives no after-sales service time (documents.support.service-time).",
                             evidence: [("documents.support.service-time", "not given")])]
@@ -57,7 +57,7 @@ extension DocumentChecks {
             problems.append("the email \"\(email)\" is not a valid address")
         }
         guard !problems.isEmpty else { return [] }
-        return [Finding(rule("KG203"), message: "the after-sales support contact has \(problems.joined(separator: " and ")).", evidence: evidence)]
+        return [Finding(.supportContact, message: "the after-sales support contact has \(problems.joined(separator: " and ")).", evidence: evidence)]
     }
 
     /// Whether `address` is a syntactically valid email address: a dot-atom local part, `@`, and

@@ -1,4 +1,4 @@
-import ReleasePolicy
+import Findings
 
 /// KG204: the user guide should tell a buyer which ports to open and how to log in.
 ///
@@ -9,7 +9,7 @@ import ReleasePolicy
 extension DocumentChecks {
     /// KG204 on the user guide file and its text (nil when the release names none).
     public static func userGuide(_ document: (file: ReleaseFile, text: DocumentText)?) -> [Finding] {
-        let definition = rule("KG204")
+        let definition = RuleID.userGuideIncomplete.definition
         guard let (file, text) = document else {
             return [Finding(definition, message: "the release has no user guide (documents.user-guide).",
                             evidence: [("documents.user-guide", "not given")])]
@@ -17,7 +17,7 @@ extension DocumentChecks {
         let body: String
         switch text {
         case let .noText(reason), let .notADocument(reason):
-            return [readByHand("KG204", file, what: "the user guide", reason: reason)]
+            return [readByHand(.userGuideIncomplete, file, what: "the user guide", reason: reason)]
         case let .text(t):
             body = t
         }

@@ -1,11 +1,8 @@
+import Findings
+
 /// Judges one image against every KG1xx rule under `profile`. The findings come most severe
 /// first, then by rule ID (a rule's several findings keep the order it made them in).
 public func evaluate(_ imageCase: ImageCase, profile: PolicyProfile = .kooGallery) -> [Finding] {
     let input = RuleInput(imageCase, profile: profile)
-    let findings = RuleCatalogue.imageRules.flatMap { $0.evaluate(input) }
-    return findings.enumerated().sorted { a, b in
-        if Finding.reportOrder(a.element, b.element) { return true }
-        if Finding.reportOrder(b.element, a.element) { return false }
-        return a.offset < b.offset
-    }.map(\.element)
+    return RuleCatalogue.imageRules.flatMap { $0.evaluate(input) }.inReportOrder()
 }

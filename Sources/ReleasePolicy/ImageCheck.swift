@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// Facts about the release that no image's metadata carries, given on the command line or by a

@@ -1,29 +1,5 @@
+import Findings
 import ImagePackage
-
-/// A rule's identity and documentation: what SARIF and the text report say about it.
-public struct RuleDefinition: Sendable, Equatable {
-    /// The stable ID, e.g. `KG101`.
-    public let id: String
-    /// The short name, e.g. `full-ecs-image`.
-    public let name: String
-    /// The severity of every finding the rule makes.
-    public let severity: Severity
-    /// One line: what the rule guards against.
-    public let summary: String
-    /// When the rule fires, in full.
-    public let detail: String
-    /// What the seller can do about a finding, when there is something.
-    public let remedy: String?
-
-    public init(id: String, name: String, severity: Severity, summary: String, detail: String, remedy: String?) {
-        self.id = id
-        self.name = name
-        self.severity = severity
-        self.summary = summary
-        self.detail = detail
-        self.remedy = remedy
-    }
-}
 
 /// What a rule's check is given: the case, its classification (computed once), and the profile.
 public struct RuleInput: Sendable {
@@ -44,14 +20,14 @@ public struct Rule: Sendable {
     public let definition: RuleDefinition
     let check: @Sendable (RuleDefinition, RuleInput) -> [Finding]
 
-    /// A rule defined by `definition` whose `check` is given the definition (to make findings
-    /// with) and the input.
-    public init(_ definition: RuleDefinition, check: @escaping @Sendable (RuleDefinition, RuleInput) -> [Finding]) {
-        self.definition = definition
+    /// The rule `id`, defined in the catalogue, whose `check` is given the definition (to make
+    /// findings with) and the input.
+    public init(_ id: RuleID, check: @escaping @Sendable (RuleDefinition, RuleInput) -> [Finding]) {
+        self.definition = id.definition
         self.check = check
     }
 
-    public var id: String { definition.id }
+    public var id: RuleID { definition.id }
 
     /// The rule's findings on `imageCase` under `profile` (empty when it does not fire).
     public func evaluate(_ imageCase: ImageCase, profile: PolicyProfile = .kooGallery) -> [Finding] {
@@ -78,19 +54,7 @@ public enum Rules {}
 /// Formatting shared by rule messages.
 enum Describe {
     /// `137,438,953,473 bytes` with thousands separators, as DOMAIN.md writes limits.
-    static func bytes(_ n: UInt64) -> String {
-        grouped(n) + (n == 1 ? " byte" : " bytes")
-    }
-
-    static func grouped(_ n: UInt64) -> String {
-        let digits = Array(String(n))
-        var out = ""
-        for (i, d) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(d)
-        }
-        return out
-    }
+    static func bytes(_ n: UInt64) -> String { NumberText.bytes(n) }
 
     /// A JSON-ish rendering of a boolean that a metadata file gave.
     static func flag(_ b: Bool) -> String { b ? "true" : "false" }

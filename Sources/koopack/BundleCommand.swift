@@ -1,4 +1,5 @@
 import ArgumentParser
+import Findings
 import QuotaLedger
 import ReleaseBundle
 import ReleasePolicy
@@ -81,7 +82,7 @@ struct BundleCommand: AsyncParsableCommand {
         for problem in review.unreadable { Terminal.diagnose(problem) }
         if !review.unreadable.isEmpty { throw ExitCode(2) }
         let quotaFindings = items.filter { $0.size > limits.bytesPerDay }
-            .map { QuotaFindings.fileOverDailyQuota(name: $0.name, size: $0.size, limits: limits) }
+            .map { QuotaBreach.fileOverDailyQuota(name: $0.name, size: $0.size, sha256: nil, bytesPerDay: limits.bytesPerDay).finding }
         let blocked = review.hasErrors || !quotaFindings.isEmpty
         if blocked || review.hasFindings { Terminal.write(BundleText.review(review, quota: quotaFindings)) }
         if blocked {
@@ -109,7 +110,7 @@ struct BundleCommand: AsyncParsableCommand {
             Terminal.write(BundleText.written(bundle))
             if bundle.registerFailure != nil { throw ExitCode(2) }
         case let .noUploadDay(plan):
-            Terminal.write(BundleText.quotaFindings(plan.findings) + "not bundled: some files fit no upload day\n")
+            Terminal.write(BundleText.quotaFindings(plan.breaches.map(\.finding)) + "not bundled: some files fit no upload day\n")
             throw ExitCode(1)
         case let .interrupted(signal):
             throw ExitCode(128 + signal)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import Findings
 import GuestScan
 import ImagePackage
 import ReleasePolicy
@@ -89,7 +90,7 @@ enum CheckRun {
         await runOverImages(arguments, options: options) { input, package, argument in
             var result = try ImageCheck.run(input, dataDiskCount: dataDiskCount(of: input, among: package, argument: argument),
                                             context: context)
-            if scan { result.findings = (result.findings + securityFindings(result)).sorted(by: Finding.reportOrder) }
+            if scan { result.findings = (result.findings + securityFindings(result)).inReportOrder() }
             return result
         }
     }
@@ -103,9 +104,7 @@ enum CheckRun {
         case let .success(disk)?:
             return GuestScanner.scan(disk: disk, view: result.info.guest, metadata: result.input.metadata).findings
         case let .failure(error)?:
-            return RuleCatalogue.definition("KG410").map {
-                [Finding($0, message: "the guest could not be opened for the security scan: \(error.message)")]
-            } ?? []
+            return [ScanNotDone.guestNotOpened(error).finding]
         case nil:
             return []
         }

@@ -83,14 +83,3 @@ struct QuotaOptions: ParsableArguments {
         if let text, UploadDay(text) == nil { throw ValidationError("--day \(text) is not a date written YYYY-MM-DD") }
     }
 }
-
-/// Findings of the upload quota made before any file is read.
-enum QuotaFindings {
-    /// KG303 for a file that no day could take, found from its size alone (it is not read).
-    static func fileOverDailyQuota(name: String, size: UInt64, limits: QuotaLimits) -> Finding {
-        let rule = RuleCatalogue.definition("KG303")
-            ?? RuleDefinition(id: "KG303", name: "file-over-daily-quota", severity: .error, summary: "", detail: "", remedy: nil)
-        return Finding(rule, message: "\(name) is \(Sizes.grouped(size)) bytes, more than a whole day's upload quota of \(Sizes.grouped(limits.bytesPerDay)) bytes.",
-                       evidence: [("file", name), ("size", String(size)), ("bytesPerDay", String(limits.bytesPerDay))])
-    }
-}

@@ -1,3 +1,4 @@
+import Findings
 import ArgumentParser
 import QuotaLedger
 import ReleaseBundle
@@ -49,7 +50,7 @@ struct QuotaPlanCommand: AsyncParsableCommand {
             }
             let size = UInt64(max(0, info.st_size))
             if size > limits.bytesPerDay {
-                findings.append(QuotaFindings.fileOverDailyQuota(name: path, size: size, limits: limits))
+                findings.append(QuotaBreach.fileOverDailyQuota(name: path, size: size, sha256: nil, bytesPerDay: limits.bytesPerDay).finding)
             } else {
                 toHash.append(path)
             }
@@ -77,7 +78,7 @@ struct QuotaPlanCommand: AsyncParsableCommand {
         }
         let plan = forcedDay.map { UploadPlanner.planOnDay(files: uploads, day: $0, limits: limits, used: used) }
             ?? UploadPlanner.plan(files: uploads, limits: limits, startDay: start, used: used)
-        findings += plan.allFindings
+        findings += plan.allBreaches.map(\.finding)
         Terminal.write(QuotaText.plan(plan) + FindingLines.render(findings, indent: ""))
         if findings.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }

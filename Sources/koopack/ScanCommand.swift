@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import Findings
 import GuestScan
 import ImagePackage
 import ReleasePolicy

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DiskImage
+import Findings
 @testable import GuestScan
 
 /// A real Debian system made by debootstrap (`--variant=minbase`, about a minute and 200 MiB from

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DiskImage
+import Findings
 @testable import GuestScan
 
 @Suite(.enabled(if: Tool.exists("sfdisk", "mkfs.ext4"), "sfdisk or mkfs.ext4 is not installed"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DiskImage
+import Findings
 import GuestFilesystem
 @testable import GuestScan
 

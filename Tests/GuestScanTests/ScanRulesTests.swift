@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import DiskImage
+import Findings
 import ImagePackage
-import ReleasePolicy
 @testable import GuestScan
 
 /// Scans `tree` made into a real ext4 filesystem (an unpartitioned disk).
@@ -19,9 +19,9 @@ func metadata(_ fields: [(String, String)]) throws -> IMSMetadata {
 
 extension ScanReport {
     /// The rule IDs of the findings, in report order.
-    var ruleIDs: [String] { findings.map(\.ruleID) }
+    var ruleIDs: [String] { findings.map(\.ruleID.rawValue) }
     /// The findings of rule `id`.
-    func findings(_ id: String) -> [Finding] { findings.filter { $0.ruleID == id } }
+    func findings(_ id: String) -> [Finding] { findings.filter { $0.ruleID.rawValue == id } }
 }
 
 @Suite(.enabled(if: Tool.exists("mkfs.ext4"), "mkfs.ext4 is not installed"))

@@ -1,6 +1,7 @@
 import Foundation
-import ReleasePolicy
 import Testing
+import Findings
+import ReleaseBundle
 @testable import QuotaLedger
 
 @Suite("Upload planner and quota findings (KG301-KG303)")
@@ -15,7 +16,7 @@ struct UploadPlannerTests {
         #expect(plan.days.count == 1)
         #expect(plan.days.first?.day == today)
         #expect(plan.days.first?.files.count == 100)
-        #expect(plan.findings.isEmpty)
+        #expect(plan.breaches.isEmpty)
         #expect(plan.check().isEmpty)
     }
 
@@ -30,10 +31,13 @@ struct UploadPlannerTests {
 
     @Test func checkFindsKG301OnADayForcedPastOneHundredFiles() throws {
         let forced = UploadPlanner.planOnDay(files: files(101, size: 1000), day: today, limits: quota)
-        let findings = forced.check(quota)
-        #expect(findings.count == 1)
-        let finding = try #require(findings.first)
-        #expect(finding.ruleID == "KG301")
+        let breaches = forced.check(quota)
+        #expect(breaches.count == 1)
+        let breach = try #require(breaches.first)
+        guard case let .dayOverFileQuota(excess) = breach else { Issue.record("\(breach)"); return }
+        #expect(excess.day == today && excess.after.files == 101 && excess.limits.filesPerDay == 100)
+        let finding = breach.finding
+        #expect(finding.ruleID.rawValue == "KG301")
         #expect(finding.severity == .error)
         #expect(finding.evidence("day") == "2026-11-25")
         #expect(finding.evidence("files") == "101")
@@ -69,9 +73,12 @@ struct UploadPlannerTests {
 
     @Test func checkFindsKG302OnADayForcedPastTenBillionBytes() throws {
         let input = [file("a", 5_000_000_000, index: 1), file("b", 5_000_000_001, index: 2)]
-        let findings = UploadPlanner.planOnDay(files: input, day: today, limits: quota).check(quota)
-        let finding = try #require(findings.first)
-        #expect(findings.map(\.ruleID) == ["KG302"])
+        let breaches = UploadPlanner.planOnDay(files: input, day: today, limits: quota).check(quota)
+        let breach = try #require(breaches.first)
+        guard case let .dayOverByteQuota(excess) = breach else { Issue.record("\(breach)"); return }
+        #expect(excess.after.bytes == 10_000_000_001 && excess.limits.bytesPerDay == 10_000_000_000)
+        let finding = breach.finding
+        #expect(breaches.map(\.finding.ruleID.rawValue) == ["KG302"])
         #expect(finding.evidence("bytes") == "10000000001")
         #expect(finding.evidence("bytesPerDay") == "10000000000")
         #expect(finding.message.contains("10,000,000,001 bytes"))
@@ -86,20 +93,22 @@ struct UploadPlannerTests {
         let plan = UploadPlanner.plan(files: [big, file("eula.txt", 2000, index: 2)], limits: quota, startDay: today)
         #expect(plan.leftOut == [big])
         #expect(plan.files.map(\.name) == ["eula.txt"])
-        let finding = try #require(plan.findings.first)
-        #expect(plan.findings.count == 1)
-        #expect(finding.ruleID == "KG303")
+        let breach = try #require(plan.breaches.first)
+        #expect(plan.breaches.count == 1)
+        #expect(breach == .fileOverDailyQuota(name: "disk.qcow2", size: 10_000_000_001, sha256: big.sha256, bytesPerDay: 10_000_000_000))
+        let finding = breach.finding
+        #expect(finding.ruleID.rawValue == "KG303")
         #expect(finding.ruleName == "file-over-daily-quota")
         #expect(finding.evidence("file") == "disk.qcow2")
         #expect(finding.evidence("size") == "10000000001")
         #expect(finding.message.contains("10,000,000,001"))
-        #expect(plan.allFindings.map(\.ruleID) == ["KG303"])
+        #expect(plan.allBreaches.map(\.finding.ruleID.rawValue) == ["KG303"])
     }
 
     @Test func aFileOfExactlyTheDailyQuotaIsPlannedOnADayOfItsOwn() {
         let whole = file("disk.qcow2", 10_000_000_000, index: 1)
         let plan = UploadPlanner.plan(files: [whole, file("eula.txt", 2000, index: 2)], limits: quota, startDay: today)
-        #expect(plan.findings.isEmpty)
+        #expect(plan.breaches.isEmpty)
         #expect(plan.leftOut.isEmpty)
         #expect(plan.days.map(\.files.count) == [1, 1])
         #expect(plan.day(ofFileNamed: "disk.qcow2") == today)
@@ -107,8 +116,8 @@ struct UploadPlannerTests {
 
     @Test func checkFindsKG303ForAForcedOversizedFile() {
         let forced = UploadPlanner.planOnDay(files: [file("disk.qcow2", 10_000_000_001, index: 1)], day: today, limits: quota)
-        #expect(forced.findings.isEmpty)
-        #expect(forced.check().map(\.ruleID) == ["KG303", "KG302"])
+        #expect(forced.breaches.isEmpty)
+        #expect(forced.check().map(\.finding.ruleID.rawValue) == ["KG303", "KG302"])
     }
 
     // MARK: What the ledger already holds
@@ -124,7 +133,7 @@ struct UploadPlannerTests {
         #expect(plan.check().isEmpty)
         // The same files forced onto today pass the byte quota once the ledger is counted.
         let forced = UploadPlanner.planOnDay(files: input, day: today, limits: quota, used: used)
-        #expect(forced.check().map(\.ruleID) == ["KG302"])
+        #expect(forced.check().map(\.finding.ruleID.rawValue) == ["KG302"])
     }
 
     @Test func filesAlreadyUsedTodayPushFilesToTomorrow() {
@@ -133,7 +142,7 @@ struct UploadPlannerTests {
         #expect(plan.days.map(\.files.count) == [1, 2])
         #expect(plan.days.map(\.day.description) == ["2026-11-25", "2026-11-26"])
         let forced = UploadPlanner.planOnDay(files: files(2, size: 10), day: today, limits: quota, used: used)
-        #expect(forced.check().map(\.ruleID) == ["KG301"])
+        #expect(forced.check().map(\.finding.ruleID.rawValue) == ["KG301"])
     }
 
     @Test func aFullDayInTheLedgerIsSkipped() {
@@ -235,7 +244,7 @@ struct UploadPlannerTests {
             #expect(plan.check().isEmpty, "round \(round)")
             #expect(plan.files.count + plan.leftOut.count == input.count)
             #expect(plan.leftOut.allSatisfy { $0.size > bytes })
-            #expect(plan.findings.allSatisfy { $0.ruleID == "KG303" })
+            #expect(plan.breaches.allSatisfy { $0.finding.ruleID.rawValue == "KG303" })
             #expect(plan.days.allSatisfy { $0.day >= today })
         }
     }

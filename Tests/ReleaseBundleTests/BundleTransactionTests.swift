@@ -83,7 +83,7 @@ import QuotaLedger
         let outcome = try await setup.transaction(limits: limits).run(out: setup.out, counter: ByteCounter(), stop: StopFlag())
         guard case let .noUploadDay(plan) = outcome else { Issue.record("not refused: \(outcome)"); return }
         #expect(!plan.leftOut.isEmpty)
-        #expect(plan.findings.contains { $0.ruleID == "KG303" })
+        #expect(plan.breaches.map(\.finding).contains { $0.ruleID == .fileOverDailyQuota })
         #expect(try setup.entries() == [])
         #expect(try setup.reservedFiles() == 0)
     }

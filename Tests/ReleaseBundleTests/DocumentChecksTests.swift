@@ -1,6 +1,7 @@
 import Foundation
-import ReleasePolicy
 import Testing
+import Findings
+import ReleasePolicy
 @testable import ReleaseBundle
 
 @Suite struct DocumentChecksTests {
@@ -32,7 +33,7 @@ import Testing
         let findings = eula("LICENCE\n\nThis licence is granted by [Company Name] to you.\n")
         let finding = try #require(findings.first)
         #expect(findings.count == 1)
-        #expect(finding.ruleID == "KG201")
+        #expect(finding.ruleID.rawValue == "KG201")
         #expect(finding.severity == .error)
         #expect(finding.evidence("line") == "3")
         #expect(finding.evidence("placeholder") == "[Company Name]")
@@ -41,7 +42,7 @@ import Testing
 
     @Test(arguments: ["Signed by <Licensor>.", "Fee: {{price}} per month.", "Name: ________", "Address: XXX", "Term: TBD.", "Term: TBD"])
     func eachPlaceholderKindFires(line: String) {
-        #expect(eula("Intro\n" + line).map(\.ruleID) == ["KG201"])
+        #expect(eula("Intro\n" + line).map(\.ruleID.rawValue) == ["KG201"])
         #expect(eula("Intro\n" + line).first?.evidence("line") == "2")
     }
 
@@ -68,13 +69,13 @@ import Testing
 
     @Test func aEULAThatIsNotADocumentFires() {
         let findings = DocumentChecks.eula((Self.eulaFile, .notADocument(reason: "the file is not text, PDF or DOCX")))
-        #expect(findings.map(\.ruleID) == ["KG201"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG201"])
         #expect(findings.first?.severity == .error)
     }
 
     @Test func aEULAWithoutReadableTextAsksForAHumanAsAWarning() {
         let findings = DocumentChecks.eula((Self.eulaFile, .noText(reason: "scanned")))
-        #expect(findings.map(\.ruleID) == ["KG201"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG201"])
         #expect(findings.first?.severity == .warning)
         #expect(findings.first?.message.hasPrefix("could not read the text of the EULA eula.txt: check it by hand") == true)
     }
@@ -84,7 +85,7 @@ import Testing
         defer { example.remove() }
         let yaml = try ExampleRelease.yaml().replacing1("eula: documents/eula.txt", "eula: documents/scanned.pdf")
         let findings = checkDocuments(try example.load(yaml))
-        #expect(findings.map(\.ruleID) == ["KG201"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG201"])
         #expect(findings.first?.severity == .warning)
         #expect(findings.first?.evidence("file") == "documents/scanned.pdf")
     }
@@ -94,7 +95,7 @@ import Testing
         defer { example.remove() }
         let yaml = try ExampleRelease.yaml().replacing1("eula: documents/eula.txt", "eula: images/web.qcow2")
         let findings = checkDocuments(try example.load(yaml))
-        #expect(findings.map(\.ruleID) == ["KG201"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG201"])
         #expect(findings.first?.severity == .error)
     }
 
@@ -108,7 +109,7 @@ import Testing
         try Tool.run("python3", [example.folder.appendingPathComponent("make-documents.py").path])
         let yaml = try ExampleRelease.yaml().replacing1("eula: documents/eula.txt", "eula: documents/eula.docx")
         let findings = checkDocuments(try example.load(yaml))
-        #expect(findings.map(\.ruleID) == ["KG201"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG201"])
         #expect(findings.first?.evidence("placeholder") == "[Postcode]")
         #expect(findings.first?.evidence("line") == String(line(of: "[Postcode]", in: text)))
     }
@@ -124,13 +125,13 @@ import Testing
                       "09:00-18:00 (CST)", "09:00-18:00 (GMT+15:00)", "09:00-18:00 (GMT+08:60)", "(GMT08:00)"])
     func aServiceTimeWithoutATimeZoneFires(time: String) {
         let findings = DocumentChecks.serviceTime(time)
-        #expect(findings.map(\.ruleID) == ["KG202"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG202"])
         #expect(findings.first?.evidence("documents.support.service-time") == time.trimmingCharacters(in: .whitespaces))
     }
 
     @Test func noServiceTimeFires() {
-        #expect(DocumentChecks.serviceTime(nil).map(\.ruleID) == ["KG202"])
-        #expect(DocumentChecks.serviceTime("  ").map(\.ruleID) == ["KG202"])
+        #expect(DocumentChecks.serviceTime(nil).map(\.ruleID.rawValue) == ["KG202"])
+        #expect(DocumentChecks.serviceTime("  ").map(\.ruleID.rawValue) == ["KG202"])
     }
 
     // KG203
@@ -143,7 +144,7 @@ import Testing
                       "a@example..com", "a@example.c", "a b@example.com", "a@b@example.com", "a@example.123"])
     func anInvalidEmailFires(email: String) {
         let findings = DocumentChecks.supportContact(SupportContact(serviceTime: nil, hotline: "4000 955 988", email: email))
-        #expect(findings.map(\.ruleID) == ["KG203"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG203"])
         #expect(findings.first?.evidence("documents.support.email") == email)
     }
 
@@ -154,10 +155,10 @@ import Testing
 
     @Test func noHotlineFires() {
         let findings = DocumentChecks.supportContact(SupportContact(serviceTime: nil, hotline: nil, email: "support@example.com"))
-        #expect(findings.map(\.ruleID) == ["KG203"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG203"])
         #expect(findings.first?.evidence("documents.support.hotline") == "not given")
         let wordsOnly = DocumentChecks.supportContact(SupportContact(serviceTime: nil, hotline: "call us", email: "support@example.com"))
-        #expect(wordsOnly.map(\.ruleID) == ["KG203"])
+        #expect(wordsOnly.map(\.ruleID.rawValue) == ["KG203"])
     }
 
     @Test func noHotlineAndNoEmailIsOneFindingWithBoth() {
@@ -179,7 +180,7 @@ import Testing
 
     @Test func aGuideWithoutAPortFires() {
         let findings = guide("Log in with SSH as root. The report is exported to a file.")
-        #expect(findings.map(\.ruleID) == ["KG204"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG204"])
         #expect(findings.first?.severity == .warning)
         #expect(findings.first?.evidence("port") == "none named")
         #expect(findings.first?.evidence("login") == nil)
@@ -187,7 +188,7 @@ import Testing
 
     @Test func aGuideWithoutALoginFires() {
         let findings = guide("Open port 8080 in the security group. Passports and portals are not ports.")
-        #expect(findings.map(\.ruleID) == ["KG204"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG204"])
         #expect(findings.first?.evidence("login") == "none named")
         #expect(findings.first?.evidence("port") == nil)
     }
@@ -199,16 +200,16 @@ import Testing
     }
 
     @Test func noUserGuideFires() {
-        #expect(DocumentChecks.userGuide(nil).map(\.ruleID) == ["KG204"])
+        #expect(DocumentChecks.userGuide(nil).map(\.ruleID.rawValue) == ["KG204"])
     }
 
     // KG205, KG206
 
     @Test func noCertificateFiresAsAnErrorAndNoNoticeAsAWarning() {
         #expect(DocumentChecks.certificate(nil).map(\.severity) == [.error])
-        #expect(DocumentChecks.certificate(nil).map(\.ruleID) == ["KG205"])
+        #expect(DocumentChecks.certificate(nil).map(\.ruleID.rawValue) == ["KG205"])
         #expect(DocumentChecks.ossNotice(nil).map(\.severity) == [.warning])
-        #expect(DocumentChecks.ossNotice(nil).map(\.ruleID) == ["KG206"])
+        #expect(DocumentChecks.ossNotice(nil).map(\.ruleID.rawValue) == ["KG206"])
     }
 
     @Test func anEmptyCertificateFiresAndAGivenOneDoesNot() throws {
@@ -219,14 +220,14 @@ import Testing
             .replacing1("certificate: documents/certificate.pdf", "certificate: documents/empty.pdf")
             .replacing1("  oss-notice: documents/oss-notice.txt\n", "")
         let findings = checkDocuments(try example.load(yaml))
-        #expect(findings.map(\.ruleID) == ["KG205", "KG206"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG205", "KG206"])
         #expect(findings.first?.evidence("size") == "0")
     }
 
     // KG207
 
     @Test func aFreeImagePricedPerVCPUFires() {
-        #expect(DocumentChecks.pricing(Pricing(mode: .free, template: .vcpu)).map(\.ruleID) == ["KG207"])
+        #expect(DocumentChecks.pricing(Pricing(mode: .free, template: .vcpu)).map(\.ruleID.rawValue) == ["KG207"])
     }
 
     @Test(arguments: [Pricing(mode: .paid, template: .vcpu), Pricing(mode: .free, template: .simple), Pricing(mode: .paid, template: .simple)])
@@ -239,7 +240,7 @@ import Testing
     @Test func emptyHighlightsFire() {
         let product = ProductText(name: "P", overview: "O", description: "D", highlights: [], customerCases: [])
         let findings = DocumentChecks.productText(product)
-        #expect(findings.map(\.ruleID) == ["KG208"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG208"])
         #expect(findings.first?.evidence.map(\.0) == ["product.highlights"])
     }
 
@@ -262,19 +263,19 @@ import Testing
         let start = try #require(yaml.range(of: "  highlights:\n"))
         let end = try #require(yaml.range(of: "  customer-cases:"))
         yaml.replaceSubrange(start.lowerBound..<end.lowerBound, with: "")
-        #expect(checkDocuments(try example.load(yaml)).map(\.ruleID) == ["KG208"])
+        #expect(checkDocuments(try example.load(yaml)).map(\.ruleID.rawValue) == ["KG208"])
     }
 
     // KG209, KG210
 
     @Test func noSEOIsANote() {
         #expect(DocumentChecks.seo(nil).map(\.severity) == [.note])
-        #expect(DocumentChecks.seo(SEOInformation(title: " ", keywords: [], description: "")).map(\.ruleID) == ["KG209"])
+        #expect(DocumentChecks.seo(SEOInformation(title: " ", keywords: [], description: "")).map(\.ruleID.rawValue) == ["KG209"])
         #expect(DocumentChecks.seo(SEOInformation(title: "T", keywords: [], description: "")).isEmpty)
     }
 
     @Test func aHiddenProductIsANoteAndAPublicOneIsNot() throws {
-        #expect(DocumentChecks.visibility(isPublic: false).map(\.ruleID) == ["KG210"])
+        #expect(DocumentChecks.visibility(isPublic: false).map(\.ruleID.rawValue) == ["KG210"])
         #expect(DocumentChecks.visibility(isPublic: false).first?.severity == .note)
         #expect(DocumentChecks.visibility(isPublic: true).isEmpty)
         let example = try ExampleRelease()
@@ -282,6 +283,6 @@ import Testing
         let yaml = try ExampleRelease.yaml().replacing1("public: yes", "public: no").replacing1("mode: paid", "mode: free")
         var release = try example.load(yaml)
         release.seo = nil
-        #expect(checkDocuments(release).map(\.ruleID) == ["KG207", "KG209", "KG210"])
+        #expect(checkDocuments(release).map(\.ruleID.rawValue) == ["KG207", "KG209", "KG210"])
     }
 }

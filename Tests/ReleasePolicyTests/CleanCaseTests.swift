@@ -1,12 +1,13 @@
 import Testing
 import DiskImage
+import Findings
 import ImagePackage
 @testable import ReleasePolicy
 
 @Suite struct EvaluationTests {
     @Test func aCleanPrivateSystemDiskImageGetsOnlyTheLockNote() throws {
         let findings = evaluate(try Cases.clean())
-        #expect(findings.map(\.ruleID) == ["KG117"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG117"])
         #expect(Verdict(findings: findings) == .eligible)
     }
 
@@ -15,27 +16,27 @@ import ImagePackage
                                                    ("region", nil)])
         imageCase.packageBytes = 128_000_000_001
         let findings = evaluate(imageCase)
-        #expect(findings.map(\.ruleID) == ["KG101", "KG118", "KG109", "KG111"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG101", "KG118", "KG109", "KG111"])
         #expect(findings.map(\.severity) == [.error, .error, .warning, .warning])
     }
 
     @Test func aRuleWithSeveralFindingsKeepsTheirOrder() throws {
         var imageCase = try Cases.clean(metadata: [("region", .string("cn-north-4"))])
         imageCase.releaseFileRegions = ["AP-Singapore", "eu-west-0", "cn-east-3"]
-        let regions = evaluate(imageCase).filter { $0.ruleID == "KG110" }.compactMap { $0.evidence.first?.1 }
+        let regions = evaluate(imageCase).filter { $0.ruleID.rawValue == "KG110" }.compactMap { $0.evidence.first?.1 }
         #expect(regions == ["cn-north-4", "eu-west-0", "cn-east-3"])
     }
 
     @Test func aCaseWithNothingKnownFiresOnlyTheRegionWarningAndTheNote() {
         let findings = evaluate(ImageCase(fileName: "disk.img"))
-        #expect(findings.map(\.ruleID) == ["KG111", "KG117"])
+        #expect(findings.map(\.ruleID.rawValue) == ["KG111", "KG117"])
         #expect(Verdict(findings: findings) == .eligibleWithWarnings)
     }
 
     @Test func verdictsFollowTheWorstSeverity() {
-        let note = Finding(ruleID: "KG117", ruleName: "release-locks-image", severity: .note, message: "n")
-        let warning = Finding(ruleID: "KG109", ruleName: "package-near-limit", severity: .warning, message: "w")
-        let error = Finding(ruleID: "KG101", ruleName: "full-ecs-image", severity: .error, message: "e")
+        let note = Finding(ruleID: .releaseLocksImage, severity: .note, message: "n")
+        let warning = Finding(ruleID: .packageNearLimit, severity: .warning, message: "w")
+        let error = Finding(ruleID: .fullECSImage, severity: .error, message: "e")
         #expect(Verdict(findings: []) == .eligible)
         #expect(Verdict(findings: [note]) == .eligible)
         #expect(Verdict(findings: [note, warning]) == .eligibleWithWarnings)
@@ -47,13 +48,14 @@ import ImagePackage
     }
 
     @Test func theCatalogueHoldsEveryRuleOnceInIDOrder() {
-        let ids = RuleCatalogue.all.map(\.id)
+        let ids = RuleCatalogue.all.map(\.id.rawValue)
         #expect(Set(ids).count == ids.count)
         #expect(ids == ids.sorted())
-        #expect(RuleCatalogue.imageRules.map(\.id) == (101...121).map { "KG\($0)" })
-        #expect(ids.count == 21 + 10 + 3 + 10)
-        #expect(RuleCatalogue.definition("KG302")?.name == "quota-bytes")
-        #expect(RuleCatalogue.definition("KG999") == nil)
+        #expect(RuleCatalogue.imageRules.map(\.id.rawValue) == (101...121).map { "KG\($0)" })
+        #expect(RuleCatalogue.evaluated.count == 21 + 10 + 3 + 10)
+        #expect(ids.count == 23 + 10 + 3 + 17)
+        #expect(RuleID(rawValue: "KG302")?.definition.name == "quota-bytes")
+        #expect(RuleID(rawValue: "KG999") == nil)
         let names = Set(RuleCatalogue.all.map(\.name))
         #expect(names.count == ids.count)
     }
@@ -61,7 +63,7 @@ import ImagePackage
     @Test func everyImageRuleHasTheSeverityTheDomainTableGives() {
         let warnings: Set<String> = ["KG109", "KG111"]
         for rule in RuleCatalogue.imageRules {
-            let expected: Severity = rule.id == "KG117" ? .note : warnings.contains(rule.id) ? .warning : .error
+            let expected: Severity = rule.id == .releaseLocksImage ? .note : warnings.contains(rule.id.rawValue) ? .warning : .error
             #expect(rule.definition.severity == expected, "\(rule.id)")
             #expect(!rule.definition.summary.isEmpty && !rule.definition.detail.isEmpty)
         }

@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ImagePackage
 @testable import ReleasePolicy
 

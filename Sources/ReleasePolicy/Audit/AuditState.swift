@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// What a seller's image is, for the audit: whether a release locked it, it is billed, it descends
@@ -156,7 +157,7 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
 enum AuditDecision {
     /// The KG1xx rules that decide a state: all but KG117, a note that would only judge every
     /// other rule a second time.
-    static let metadataRules = RuleCatalogue.imageRules.filter { $0.id != "KG117" }
+    static let metadataRules = RuleCatalogue.imageRules.filter { $0.id != .releaseLocksImage }
 
     static func isMarket(_ metadata: IMSMetadata) -> Bool { metadata.imageType?.lowercased() == "market" }
 
@@ -168,7 +169,7 @@ enum AuditDecision {
     static func seed(_ image: AccountImage, findings: [Finding], register: ReleaseRegister,
                      account: ImageAccount) -> LineageSeed? {
         let metadata = image.metadata
-        if findings.contains(where: { $0.ruleID == "KG105" }) { return .locked }
+        if findings.contains(where: { $0.ruleID == .releasedImage }) { return .locked }
         if isMarket(metadata) { return .market }
         if isPublic(metadata) { return nil }
         if let code = metadata.productCode { return .productCode(code) }
@@ -191,15 +192,15 @@ enum AuditDecision {
             if lineage.loop.count > LineageWalk.maximumLoopMembersShown { shown += " → …" }
             notes.append("lineage loop: \(shown); the walk stops there")
         }
-        func finding(_ id: String) -> Finding? { findings.first { $0.ruleID == id } }
+        func finding(_ id: RuleID) -> Finding? { findings.first { $0.ruleID == id } }
         func make(_ state: AuditState, _ evidence: [(String, String)], _ next: String) -> AuditEntry {
             AuditEntry(id: image.id, name: metadata.name, region: image.region, source: image.source, state: state,
                        evidence: evidence, nextStep: next, notes: notes,
-                       errorRules: findings.filter { $0.severity == .error }.map(\.ruleID),
+                       errorRules: findings.filter { $0.severity == .error }.map(\.ruleID.rawValue),
                        lineage: state == .marketDerived ? lineage.origin : nil)
         }
 
-        if let kg105 = finding("KG105") {
+        if let kg105 = finding(.releasedImage) {
             var evidence = kg105.evidence
             let product = kg105.evidence("__productcode") ?? metadata.productCode
             if kg105.evidence("__productcode") == nil, let product { evidence.append(("__productcode", product)) }
@@ -250,11 +251,11 @@ enum AuditDecision {
             return make(.marketDerived, evidence,
                         source + ": it cannot be released; rebuild it on an ECS from a public image.")
         }
-        if let kg104 = finding("KG104") {
+        if let kg104 = finding(.encryptedImage) {
             return make(.encrypted, kg104.evidence,
                         "Encrypted: make an unencrypted copy (create an ECS from it, make an image without KMS encryption) to release.")
         }
-        if let kg103 = finding("KG103") {
+        if let kg103 = finding(.sharedImage) {
             var evidence = kg103.evidence
             if let owner = metadata.owner, kg103.evidence("owner") == nil { evidence.append(("owner", owner)) }
             let yours = "Yours, shared with other projects: stop sharing it (or make a private image from an ECS of it) before releasing."
@@ -267,7 +268,7 @@ enum AuditDecision {
             }
             return make(.shared, evidence, next)
         }
-        if let kg101 = finding("KG101") {
+        if let kg101 = finding(.fullECSImage) {
             return make(.fullECS, kg101.evidence, "A full-ECS image: make a system disk image from the ECS to release.")
         }
         let errors = findings.filter { $0.severity == .error }

@@ -1,14 +1,11 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// KG104: KooGallery cannot release encrypted images (IMS IMG.0098).
 extension Rules {
     /// KG104: the image is encrypted, by KMS in IMS or in the image file's own header.
-    public static let encryptedImage: Rule = Rule(RuleDefinition(
-        id: "KG104", name: "encrypted-image", severity: .error,
-        summary: "Encrypted images cannot be released.",
-        detail: "Fires when __system__cmkid is set, __system__encrypted (or __system_encrypted) is 1, or the header is encrypted (qcow2 AES or LUKS, a raw LUKS volume).",
-        remedy: "Make an unencrypted copy.")) { rule, input in
+    public static let encryptedImage: Rule = Rule(.encryptedImage) { rule, input in
         var evidence: [(String, String)] = []
         if let metadata = input.imageCase.metadata {
             if let cmk = metadata.cmkID { evidence.append(("__system__cmkid", cmk)) }

@@ -1,14 +1,11 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// KG115, KG117: the firmware the image declares, and what releasing does to it.
 extension Rules {
     /// KG115: `hw_firmware_type` names a firmware the guest disk cannot boot with.
-    public static let firmwareMismatch: Rule = Rule(RuleDefinition(
-        id: "KG115", name: "firmware-mismatch", severity: .error,
-        summary: "hw_firmware_type disagrees with the guest's boot partitions.",
-        detail: "Fires when hw_firmware_type is uefi and the guest disk boots with BIOS only, or bios and the guest disk boots with UEFI only. A guest with both boot paths, or none found, does not fire.",
-        remedy: "Set hw_firmware_type to the firmware the guest boots with.")) { rule, input in
+    public static let firmwareMismatch: Rule = Rule(.firmwareMismatch) { rule, input in
         guard let firmware = input.imageCase.metadata?.firmwareType, let guest = input.imageCase.guest else { return [] }
         let mismatch: Bool
         switch firmware.lowercased() {
@@ -23,14 +20,10 @@ extension Rules {
     }
 
     /// KG117: a note on every eligible private image that releasing it locks it.
-    public static let releaseLocksImage: Rule = Rule(RuleDefinition(
-        id: "KG117", name: "release-locks-image", severity: .note,
-        summary: "Releasing the image locks it.",
-        detail: "Fires on an image no other rule finds an error in, that is private in IMS (or has no metadata yet, and becomes a private image when imported): once released it gets the product's price attribute, cannot deploy a VM and cannot be released again.",
-        remedy: "Keep a copy of the image for your own use before releasing it.")) { rule, input in
+    public static let releaseLocksImage: Rule = Rule(.releaseLocksImage) { rule, input in
         if let metadata = input.imageCase.metadata, !Classification.isPrivate(metadata) { return [] }
         let blocked = RuleCatalogue.imageRules.contains { rule in
-            rule.id != "KG117" && rule.evaluate(input).contains { $0.severity == .error }
+            rule.id != .releaseLocksImage && rule.evaluate(input).contains { $0.severity == .error }
         }
         guard !blocked else { return [] }
         var evidence: [(String, String)] = []

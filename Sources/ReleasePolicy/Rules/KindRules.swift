@@ -1,14 +1,11 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// KG101, KG102, KG119: KooGallery releases ECS system disk images only, made from the ECS itself.
 extension Rules {
     /// KG101: a full-ECS image (system disk plus data disks) cannot be released (IMS IMG.0129/0131).
-    public static let fullECSImage: Rule = Rule(RuleDefinition(
-        id: "KG101", name: "full-ecs-image", severity: .error,
-        summary: "Full-ECS images cannot be released.",
-        detail: "Fires when __whole_image is true, the image carries a backup ID (IMS makes full-ECS images from CSBS/CBR backups) unless __whole_image is false, or the package holds data disk images.",
-        remedy: "Make a system disk image from the ECS.")) { rule, input in
+    public static let fullECSImage: Rule = Rule(.fullECSImage) { rule, input in
         var evidence: [(String, String)] = []
         if let metadata = input.imageCase.metadata {
             if metadata.wholeImage == true { evidence.append(("__whole_image", Describe.raw(metadata, "__whole_image"))) }
@@ -22,11 +19,7 @@ extension Rules {
     }
 
     /// KG102: only an ECS system disk image (FusionCompute) with a bootable disk can be released.
-    public static let notSystemDisk: Rule = Rule(RuleDefinition(
-        id: "KG102", name: "not-system-disk", severity: .error,
-        summary: "The image is not an ECS system disk image.",
-        detail: "Fires when virtual_env_type is not FusionCompute (data disk, bare metal or ISO images), the image is an ISO, or the guest disk has neither a partition table nor a filesystem.",
-        remedy: "Make a system disk image from an ECS built on a public image.")) { rule, input in
+    public static let notSystemDisk: Rule = Rule(.notSystemDisk) { rule, input in
         var evidence: [(String, String)] = []
         if let env = input.imageCase.metadata?.virtualEnvType, env.lowercased() != "fusioncompute" {
             evidence.append(("virtual_env_type", env))
@@ -51,11 +44,7 @@ extension Rules {
     }
 
     /// KG119: a system disk image made from a CSBS/CBR backup cannot be released (IMS IMG.0051).
-    public static let backupOrigin: Rule = Rule(RuleDefinition(
-        id: "KG119", name: "backup-origin", severity: .error,
-        summary: "The image was made from a CSBS/CBR backup.",
-        detail: "Fires on a system disk image (not already a full-ECS image, which KG101 reports) with a __backup_id or a __data_origin of server_backup,<id>.",
-        remedy: "Make the image from the ECS itself.")) { rule, input in
+    public static let backupOrigin: Rule = Rule(.backupOrigin) { rule, input in
         guard input.classification.kind != .fullECS, let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
         if let backup = metadata.backupID { evidence.append(("__backup_id", backup)) }

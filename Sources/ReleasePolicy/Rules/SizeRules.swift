@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ImagePackage
 
 /// KG108, KG109, KG116, KG121: IMS imports files of up to 128 GB, and a system disk is 40 to
@@ -25,11 +26,7 @@ extension Rules {
     }
 
     /// KG108: the image's files total more than IMS imports (128 GiB).
-    public static let packageTooLarge: Rule = Rule(RuleDefinition(
-        id: "KG108", name: "package-too-large", severity: .error,
-        summary: "The image's files are larger than IMS imports.",
-        detail: "Fires when the image's files total more than 128 GiB (137,438,953,472 bytes), the profile's max-package-bytes.",
-        remedy: "Compress (qemu-img convert -c -O qcow2) or shrink the image.")) { rule, input in
+    public static let packageTooLarge: Rule = Rule(.packageTooLarge) { rule, input in
         guard let size = packageSize(input.imageCase), size.bytes > input.profile.maxPackageBytes else { return [] }
         return rule.finding(
             "\(input.imageCase.fileName) totals \(Describe.bytes(size.bytes)), more than the limit of \(Describe.bytes(input.profile.maxPackageBytes)).",
@@ -37,11 +34,7 @@ extension Rules {
     }
 
     /// KG109: over 128 GB but not over 128 GiB. *Assumed*: the 128 GB limit could be decimal.
-    public static let packageNearLimit: Rule = Rule(RuleDefinition(
-        id: "KG109", name: "package-near-limit", severity: .warning,
-        summary: "The image's files are over 128 GB (decimal) but within 128 GiB.",
-        detail: "Fires when the image's files total more than 128,000,000,000 bytes (near-limit-bytes) but not more than 128 GiB: the documented 128 GB limit may be decimal.",
-        remedy: "Compress (qemu-img convert -c -O qcow2) to stay under 128,000,000,000 bytes.")) { rule, input in
+    public static let packageNearLimit: Rule = Rule(.packageNearLimit) { rule, input in
         guard let size = packageSize(input.imageCase),
               size.bytes > input.profile.nearLimitBytes, size.bytes <= input.profile.maxPackageBytes else { return [] }
         return rule.finding(
@@ -50,11 +43,7 @@ extension Rules {
     }
 
     /// KG116: `min_disk` is smaller than the disk the image holds.
-    public static let minDiskTooSmall: Rule = Rule(RuleDefinition(
-        id: "KG116", name: "min-disk-too-small", severity: .error,
-        summary: "min_disk is smaller than the image's virtual size.",
-        detail: "Fires when min_disk (GB, read as GiB) is below the image's virtual size: an ECS created with that disk could not hold the image.",
-        remedy: "Set min_disk to at least the virtual size in GB.")) { rule, input in
+    public static let minDiskTooSmall: Rule = Rule(.minDiskTooSmall) { rule, input in
         guard let minDisk = input.imageCase.metadata?.minDisk, let info = input.imageCase.info else { return [] }
         guard diskBytes(gb: minDisk) < info.virtualSize else { return [] }
         return rule.finding(
@@ -63,11 +52,7 @@ extension Rules {
     }
 
     /// KG121: a system disk must be 40 to 1,024 GB.
-    public static let diskSizeOutOfRange: Rule = Rule(RuleDefinition(
-        id: "KG121", name: "disk-size-out-of-range", severity: .error,
-        summary: "The system disk size is outside 40–1,024 GB.",
-        detail: "Fires when the virtual size is over 1,024 GB (max-system-disk-gb), or min_disk is outside 40–1,024 (min-system-disk-gb to max-system-disk-gb).",
-        remedy: "Resize the system disk (and min_disk) into 40–1,024 GB.")) { rule, input in
+    public static let diskSizeOutOfRange: Rule = Rule(.diskSizeOutOfRange) { rule, input in
         let profile = input.profile
         var evidence: [(String, String)] = []
         var problems: [String] = []

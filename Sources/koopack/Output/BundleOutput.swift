@@ -1,3 +1,4 @@
+import Findings
 import QuotaLedger
 import ReleaseBundle
 import ReleasePolicy

@@ -1,3 +1,4 @@
+import Findings
 import ReleasePolicy
 
 /// Findings in text, as every command prints them: a line per finding (severity, rule ID and

@@ -1,3 +1,4 @@
+import Findings
 import DiskImage
 import ReleasePolicy
 
@@ -12,7 +13,7 @@ enum JSONOutput {
     /// A finding: `rule`, `name`, `severity`, `message`, `evidence` (an object) and `remedy`.
     static func finding(_ f: Finding) -> JSONValue {
         .object([
-            ("rule", .string(f.ruleID)),
+            ("rule", .string(f.ruleID.rawValue)),
             ("name", .string(f.ruleName)),
             ("severity", .string(f.severity.description)),
             ("message", .string(f.message)),

@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import ReleasePolicy
 
 /// The SARIF 2.1.0 log of a `koopack check` or `koopack scan` run, so code-scanning dashboards
@@ -22,18 +23,19 @@ enum SARIF {
 }
 
 /// A SARIF 2.1.0 log of `results` (one entry per checked artifact: its path or URI and its
-/// findings). The driver lists EVERY rule of the catalogue, so each result's `ruleIndex` points
-/// at its rule; a finding whose rule the catalogue does not know gets no `ruleIndex`.
+/// findings). The driver lists every rule koopack evaluates (`RuleCatalogue.evaluated`), so each
+/// result's `ruleIndex` points at its rule; a finding of a rule the driver does not list (one
+/// defined but not yet evaluated) gets no `ruleIndex`.
 /// `informationURI`, when given, becomes the driver's `informationUri` (an absolute URI).
 func sarifLog(results: [(artifact: String, findings: [Finding])], toolVersion: String,
                      informationURI: String? = nil) -> JSONValue {
-    let catalogue = RuleCatalogue.all
-    var index: [String: Int] = [:]
+    let catalogue = RuleCatalogue.evaluated
+    var index: [RuleID: Int] = [:]
     for (i, rule) in catalogue.enumerated() where index[rule.id] == nil { index[rule.id] = i }
 
     let rules: [JSONValue] = catalogue.map { rule in
         var members: [(String, JSONValue)] = [
-            ("id", .string(rule.id)),
+            ("id", .string(rule.id.rawValue)),
             ("name", .string(rule.name)),
             ("shortDescription", .object([("text", .string(rule.summary))])),
             ("fullDescription", .object([("text", .string(rule.detail))])),
@@ -46,7 +48,7 @@ func sarifLog(results: [(artifact: String, findings: [Finding])], toolVersion: S
     var sarifResults: [JSONValue] = []
     for (artifact, findings) in results {
         for finding in findings {
-            var members: [(String, JSONValue)] = [("ruleId", .string(finding.ruleID))]
+            var members: [(String, JSONValue)] = [("ruleId", .string(finding.ruleID.rawValue))]
             if let i = index[finding.ruleID] { members.append(("ruleIndex", .int(Int64(i)))) }
             members.append(("level", .string(finding.severity.description)))
             let text = finding.message.isEmpty ? "\(finding.ruleID) \(finding.ruleName)" : finding.message

@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import GuestScan
 import ReleasePolicy
 

@@ -1,3 +1,5 @@
+import Findings
+
 /// Size formatting for text output only: everything else keeps exact bytes.
 enum Sizes {
     /// `68719476736` → `64.00 GiB (68,719,476,736 bytes)`.
@@ -20,13 +22,5 @@ enum Sizes {
     }
 
     /// Thousands separated by commas.
-    static func grouped(_ value: UInt64) -> String {
-        let digits = Array(String(value))
-        var out = ""
-        for (i, digit) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return out
-    }
+    static func grouped(_ value: UInt64) -> String { NumberText.grouped(value) }
 }
