@@ -29,6 +29,10 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive",
                        providers: [.apt(["libarchive-dev"])]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
+        // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
+        // built against libcurl's headers, loaded only by commands that go on the network.
+        .target(name: "CCurlShim", path: "Sources/CCurlShim"),
+        .target(name: "CloudAPI", dependencies: ["DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .target(
@@ -63,6 +67,7 @@ let package = Package(
                 "ReleaseBundle",
                 "QuotaLedger",
                 "GuestScan",
+                "CloudAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "DiskImageTests", dependencies: ["DiskImage"]),
@@ -70,6 +75,7 @@ let package = Package(
         .testTarget(name: "GuestScanTests", dependencies: ["GuestScan", "GuestFilesystem", "DiskImage", "ImagePackage", "ReleasePolicy"],
                     resources: [.copy("validate-cyclonedx.py"), .copy("validate-spdx.py")]),
         .testTarget(name: "koopackTests", dependencies: ["DiskImage"]),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "DiskImage"]),
         .testTarget(name: "ImagePackageTests", dependencies: ["DiskImage", "ImagePackage"]),
         .testTarget(name: "QuotaLedgerTests", dependencies: ["QuotaLedger", "ReleasePolicy"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["DiskImage", "ImagePackage", "ReleasePolicy"]),
