@@ -14,8 +14,9 @@ public struct HTTPFileResolver: FileResolver {
     public let image: HTTPURL
     public let client: HTTPClient
     public let blockSize: Int
-    /// The text the inspector knows the image by: `image.absoluteString`.
-    public var imageName: String { image.absoluteString }
+    /// The name to give the inspector for the image: its URL without the query, so that no
+    /// report, warning or error shows a presigned signature; `open` maps it back to `image`.
+    public var imageName: String { image.description }
 
     public init(image: HTTPURL, client: HTTPClient, blockSize: Int = 256 << 10) {
         self.image = image
@@ -29,7 +30,7 @@ public struct HTTPFileResolver: FileResolver {
 
     /// The URL `path` stands for: the image itself, or a name relative to it.
     public func url(of path: String) throws -> HTTPURL {
-        if path == imageName { return image }
+        if path == imageName || path == image.absoluteString { return image }
         let name = relativeName(path)
         do {
             switch try image.resolvingRelativeName(name) {
