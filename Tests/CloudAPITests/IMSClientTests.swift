@@ -89,8 +89,8 @@ struct IMSClientTests {
         let wanted = try #require(Self.accountImages("af-south-1")[3]["id"] as? String)
         let one = try await Self.client().images(region: "af-south-1", filter: .init(imageID: wanted))
         #expect(Self.ids(one) == [wanted])
-        let queries = try Self.requests(region: "af-south-1").compactMap { $0["query"] as? [[String]] }
-        #expect(queries.contains { $0.contains(["id", wanted]) })
+        let asked = try Self.server().requests(atLeast: 1) { ($0["query"] as? [[String]])?.contains(["id", wanted]) == true }
+        #expect(asked.count == 1 && asked.first?["region"] as? String == "af-south-1")
     }
 
     @Test func aProjectIDFromTheEnvironmentSkipsIAM() async throws {

@@ -33,11 +33,8 @@ import datetime
 import hmac
 import http.server
 import json
-import os
 import re
-import signal
 import ssl
-import sys
 import threading
 import time
 import uuid
@@ -46,6 +43,8 @@ from urllib.parse import parse_qsl, urlsplit
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
+
+from loopback import serve
 
 AUTHORIZATION = re.compile(r"^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([a-z0-9;_-]+), Signature=([0-9a-f]{64})$")
 
@@ -264,14 +263,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return status
 
 
-def exit_with_parent():
-    """Ends the server when the test that started it is gone, however it ended."""
-    parent = os.getppid()
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cert", required=True)
@@ -290,13 +281,7 @@ def main():
     server.socket = context.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     Handler.state = State(account, args.page_cap, args.log, port)
-    threading.Timer(args.lifetime, lambda: os._exit(0)).start()
-    threading.Thread(target=exit_with_parent, daemon=True).start()
-    # The test stops the server with SIGTERM; a test runner may pass on a mask that blocks it.
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-    print("READY %d" % port, flush=True)
-    server.serve_forever()
+    serve(server, args.lifetime)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,12 @@ import argparse
 import collections
 import http.server
 import json
-import os
 import re
-import signal
 import threading
 import time
 from urllib.parse import urlsplit
+
+from loopback import serve
 
 RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
@@ -142,14 +142,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return sent
 
 
-def exit_with_parent():
-    """Ends the server when the test that started it is gone, however it ended."""
-    parent = os.getppid()
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=64 << 20)
@@ -161,13 +153,7 @@ def main():
     Handler.size = args.size
     Handler.log_path = args.log
     Handler.port = server.server_address[1]
-    threading.Timer(args.lifetime, lambda: os._exit(0)).start()
-    threading.Thread(target=exit_with_parent, daemon=True).start()
-    # The test stops the server with SIGTERM; a test runner may pass on a mask that blocks it.
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-    print("READY %d" % Handler.port, flush=True)
-    server.serve_forever()
+    serve(server, args.lifetime)
 
 
 if __name__ == "__main__":
