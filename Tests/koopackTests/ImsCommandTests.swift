@@ -36,7 +36,8 @@ struct ImsCommandTests {
         let server = try server.get()
         var env = ["HUAWEICLOUD_SDK_AK": "KOOPACKE2EAK", "HUAWEICLOUD_SDK_SK": secret,
                    "HUAWEICLOUD_SDK_SECURITY_TOKEN": token, "HUAWEICLOUD_SDK_PROJECT_ID": "",
-                   "KOOPACK_ENDPOINT_TEMPLATE": server.template, "SSL_CERT_FILE": server.caFile]
+                   "KOOPACK_ENDPOINT_TEMPLATE": server.template, "SSL_CERT_FILE": server.caFile,
+                   "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"]
         env.merge(environment) { $1 }
         let run = try KoopackBinary.run(["ims", "images"] + arguments, environment: env)
         #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret key was printed")
@@ -90,6 +91,23 @@ struct ImsCommandTests {
         #expect(lines.allSatisfy { $0.hasSuffix(" ms") && !$0.contains("?") })
     }
 
+    @Test func httpsProxyCarriesTheRequestsUnlessNoProxyNamesTheHost() throws {
+        let proxy = try TestServerProcess(script: "connect_proxy.py", arguments: [])
+        let imsPort = try Self.server.get().server.port
+        let proxied = ["HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)", "https_proxy": "", "ALL_PROXY": "", "all_proxy": "",
+                       "NO_PROXY": "", "no_proxy": ""]
+        let through = try Self.ims(["--region", "la-south-2"], environment: proxied)
+        #expect(through.status == 0, "\(through.stderr)")
+        let tunnels = proxy.log.count
+        #expect(tunnels >= 1)
+        #expect(proxy.log.allSatisfy { $0.contains("127.0.0.1:\(imsPort)") })
+        var bypass = proxied
+        bypass["NO_PROXY"] = "127.0.0.1"
+        let direct = try Self.ims(["--region", "la-south-2"], environment: bypass)
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(proxy.log.count == tunnels, "NO_PROXY was not honoured")
+    }
+
     @Test func missingCredentialsNameTheVariable() throws {
         let run = try Self.ims(["--region", "la-south-2"], environment: ["HUAWEICLOUD_SDK_SK": ""])
         #expect(run.status == 2)
@@ -121,9 +139,8 @@ struct ImsCommandTests {
 }
 
 /// testdata/cloud/ims_server.py serving one account over HTTPS, with a CA made for it by
-/// testdata/cloud/make-test-ca.sh; stopped when the test process ends (the server also exits by
-/// itself when its parent does, or after ten minutes).
-final class IMSStandIn: @unchecked Sendable {
+/// testdata/cloud/make-test-ca.sh.
+final class IMSStandIn: Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     static let available: Bool = {
@@ -136,10 +153,9 @@ final class IMSStandIn: @unchecked Sendable {
         return probe.terminationStatus == 0
     }()
 
-    let process = Process()
     let directory: String
-    let port: Int
-    var template: String { "https://127.0.0.1:\(port)/{service}/{region}" }
+    let server: TestServerProcess
+    var template: String { "https://127.0.0.1:\(server.port)/{service}/{region}" }
     var caFile: String { directory + "/ca.pem" }
 
     init(account: [String: Any]) throws {
@@ -150,21 +166,40 @@ final class IMSStandIn: @unchecked Sendable {
         try ca.run()
         ca.waitUntilExit()
         try JSONSerialization.data(withJSONObject: account).write(to: URL(fileURLWithPath: directory + "/account.json"))
+        server = try TestServerProcess(script: "ims_server.py", arguments: [
+            "--cert", directory + "/server.pem", "--key", directory + "/server-key.pem", "--account", directory + "/account.json"])
+    }
+}
+
+/// A server script of testdata/cloud, started by a test on loopback: it prints `READY <port>`,
+/// and is stopped when the test process ends (it also exits by itself when its parent does, or
+/// after ten minutes).
+final class TestServerProcess: Sendable {
+    let port: Int
+    let logPath: String
+
+    init(script: String, arguments: [String]) throws {
+        logPath = NSTemporaryDirectory() + "koopack-log-" + UUID().uuidString + ".jsonl"
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root + "/testdata/cloud/ims_server.py", "--cert", directory + "/server.pem",
-                             "--key", directory + "/server-key.pem", "--account", directory + "/account.json", "--lifetime", "600"]
+        process.arguments = ["python3", IMSStandIn.root + "/testdata/cloud/" + script, "--log", logPath, "--lifetime", "600"] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
-        atexit { IMSStandIn.stopAll() }
+        atexit { TestServerProcess.stopAll() }
         Self.started.withLock { $0.append(pid) }
         let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
         guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw CocoaError(.fileReadUnknown, userInfo: ["ims_server.py": line])
+            throw CocoaError(.fileReadUnknown, userInfo: [script: line])
         }
         self.port = port
+    }
+
+    /// The lines the server logged.
+    var log: [String] {
+        ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     private static let started = Mutex<[pid_t]>([])
