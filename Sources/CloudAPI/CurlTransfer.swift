@@ -181,7 +181,7 @@ private final class TransferState {
         }
         guard collected.count + chunk.count <= bodyLimit else {
             stopped = CloudAPIError(.response, "the response body passes the limit of \(bodyLimit) bytes; koopack stopped reading it",
-                                    status: status)
+                                    status: status, requestID: HTTPResponseHead(status: status, headers: headers).requestID)
             return false
         }
         collected.append(contentsOf: chunk)

@@ -175,6 +175,7 @@ struct IMSClientTests {
         let error = try #require(await Self.failure(try Self.client { $0.maximumBodyBytes = 1 << 20 }, "fault-huge-x"))
         #expect(error.kind == .response)
         #expect(error.description.contains("passes the limit of 1048576 bytes"))
+        #expect(error.requestID != nil && error.endpoint?.hasSuffix("/ims/fault-huge-x/v2/cloudimages") == true)
     }
 
     @Test func aRedirectToAnotherHostIsNotFollowed() async throws {

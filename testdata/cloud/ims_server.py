@@ -219,6 +219,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(size))
+            self.send_header("X-Request-Id", uuid.uuid4().hex)
             self.end_headers()
             chunk = b" " * (1 << 20)
             try:
