@@ -15,11 +15,13 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 # System packages koopack builds against or tests with (Debian names).
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
                 qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs btrfs-progs ntfs-3g \
-                mtools rpm debootstrap curl
+                mtools rpm debootstrap curl \
+                libcurl4-openssl-dev nginx openssl
 
-# Python packages the tests validate output with: the CycloneDX 1.5 and SPDX 2.3 schemas (SBOM)
-# and a SARIF 2.1.0 model (check and scan --format sarif).
-PIP_PACKAGES := cyclonedx-python-lib spdx-tools sarif-pydantic
+# Python packages the tests validate output with: the CycloneDX 1.5 and SPDX 2.3 schemas (SBOM),
+# a SARIF 2.1.0 model (check and scan --format sarif), and Huawei Cloud's own Python SDK, the
+# oracle of the AK/SK signing tests and their test server.
+PIP_PACKAGES := cyclonedx-python-lib spdx-tools sarif-pydantic huaweicloudsdkcore huaweicloudsdkims
 
 .PHONY: deps build demo test bench man install install-files clean fuzz
 
@@ -31,9 +33,9 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@python3 -c "import cyclonedx.validation, spdx_tools, sarif_pydantic" 2>/dev/null || \
+	@python3 -c "import cyclonedx.validation, spdx_tools, sarif_pydantic, huaweicloudsdkcore, huaweicloudsdkims" 2>/dev/null || \
 		{ echo "installing: $(PIP_PACKAGES) (pip)"; python3 -m pip install --quiet $(PIP_PACKAGES) || \
-		  echo "pip could not install $(PIP_PACKAGES): the SBOM and SARIF schema tests will be skipped"; }
+		  echo "pip could not install $(PIP_PACKAGES): the SBOM and SARIF schema and AK/SK signing tests will be skipped"; }
 
 # The release binary is linked without position independence: a PIE this size spends ~2 ms of
 # every start relocating pointers (and copying the pages they sit on), more than reading an

@@ -36,6 +36,10 @@ let package = Package(
         .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
+        // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
+        // built against libcurl's headers, loaded only by commands that go on the network.
+        .target(name: "CCurlShim", path: "Sources/CCurlShim"),
+        .target(name: "CloudAPI", dependencies: ["DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GuestScan", dependencies: ["Findings", "DiskImage", "GuestFilesystem", "ImagePackage", "CSQLite"]),
         .target(
             name: "QuotaLedger",
@@ -72,6 +76,7 @@ let package = Package(
                 "QuotaLedger",
                 "ReleasePolicy",
                 "ReleaseBundle",
+                "CloudAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The process runner, scratch folder and qemu-img every test target shares.
@@ -85,6 +90,7 @@ let package = Package(
         .testTarget(name: "QuotaLedgerTests", dependencies: ["Findings", "QuotaLedger", "ReleaseBundle", "KoopackTestSupport"]),
         .testTarget(name: "ReleasePolicyTests", dependencies: ["Findings", "DiskImage", "ImagePackage", "ReleasePolicy", "KoopackTestSupport"]),
         .testTarget(name: "ReleaseBundleTests", dependencies: ["Findings", "DiskImage", "ImagePackage", "QuotaLedger", "ReleasePolicy", "ReleaseBundle", "KoopackTestSupport"]),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "DiskImage", "KoopackTestSupport"]),
         // Depends on the executable so that the binary it runs is always the one just built.
         .testTarget(name: "koopackTests", dependencies: ["koopack", "Findings", "DiskImage", "ImagePackage", "ReleasePolicy", "KoopackTestSupport"]),
     ],
