@@ -23,7 +23,10 @@ struct AuditCommand: AsyncParsableCommand {
             (released), market (a KooGallery image, billed on use), public, market-derived (made \
             from a market or locked image: lineage is followed through __originalimagename and \
             image copies across regions, with loop detection), encrypted, shared, full-ecs, \
-            not-releasable (refused by another release rule), or releasable.
+            not-releasable (refused by another release rule), or releasable. The text is grouped \
+            by region and fits a 100-column terminal: a row of name, ID and state per image, \
+            its evidence, next step and notes on indented lines below; --format json and csv \
+            are for machines.
 
             Exit status: 0, or 1 when an image that a release file given with --release names is \
             not releasable; 2 when an input cannot be read.
