@@ -18,7 +18,7 @@ APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev 
 # Python packages the SBOM tests validate with (the CycloneDX 1.5 and SPDX 2.3 schemas).
 PIP_PACKAGES := cyclonedx-python-lib spdx-tools
 
-.PHONY: deps build demo test bench man install clean fuzz
+.PHONY: deps build demo test bench man install clean fuzz distro-eol
 
 deps:
 	@missing=""; \
@@ -56,6 +56,11 @@ FUZZ_TARGETS ?=
 fuzz: deps
 	SWIFT=$(SWIFT) sh Fuzz/build.sh
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/run.sh $(FUZZ_TARGETS)
+
+# KG415's Debian and Ubuntu end-of-life table, generated from the distro-info-data CSVs copied
+# under testdata/distro-info/ (see its README).
+distro-eol:
+	sh testdata/distro-info/make-eol-table.sh
 
 man:
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual \

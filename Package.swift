@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ReleasePolicy", targets: ["ReleasePolicy"]),
         .library(name: "ReleaseBundle", targets: ["ReleaseBundle"]),
         .library(name: "GuestFilesystem", targets: ["GuestFilesystem"]),
+        .library(name: "GuestScan", targets: ["GuestScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,7 +39,12 @@ let package = Package(
                 "ImagePackage",
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "GuestScan", dependencies: ["DiskImage", "GuestFilesystem", "ImagePackage", "ReleasePolicy", "CSQLite"]),
+        .target(
+            name: "GuestScan",
+            dependencies: [
+                "DiskImage", "GuestFilesystem", "ImagePackage", "ReleasePolicy", "CSQLite",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .target(
             name: "QuotaLedger",
             dependencies: [

@@ -1,0 +1,63 @@
+import Yams
+
+/// A bounded walk of a YAML document (kubeconfig, netplan) as Yams composes it, handing each
+/// mapping entry to a visitor with its key path and line. Yams gives an alias as a copy of its
+/// anchor's node, so a document of nested aliases could expand without end: the walk stops after
+/// `maxNodes` nodes. Only scalars' text is read (never Yams's typed conversions, which trap on
+/// some numbers).
+enum YAMLWalk {
+    /// Largest YAML file composed: kubeconfigs and netplan files are a few KiB.
+    static let maxBytes = 1 << 20
+    /// Most nodes visited in one document.
+    static let maxNodes = 100_000
+
+    typealias Step = DocumentPath.Step
+
+    /// The composed document of `bytes`, nil when it is not YAML (or too large).
+    static func compose(_ bytes: [UInt8]) -> Node? {
+        guard bytes.count <= maxBytes else { return nil }
+        return try? Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Visits every mapping entry with a scalar key, depth first in document order.
+    static func entries(of root: Node, visit: (_ ancestors: [Step], _ key: String, _ keyNode: Node, _ value: Node) -> Void) {
+        var budget = maxNodes
+        var ancestors: [Step] = []
+        func walk(_ node: Node) {
+            guard budget > 0 else { return }
+            budget -= 1
+            switch node {
+            case let .mapping(mapping):
+                for (keyNode, value) in mapping {
+                    guard budget > 0 else { return }
+                    guard case let .scalar(key) = keyNode else { continue }
+                    visit(ancestors, key.string, keyNode, value)
+                    ancestors.append(.key(key.string))
+                    walk(value)
+                    ancestors.removeLast()
+                }
+            case let .sequence(sequence):
+                for (index, element) in sequence.enumerated() {
+                    guard budget > 0 else { return }
+                    ancestors.append(.index(index))
+                    walk(element)
+                    ancestors.removeLast()
+                }
+            default:
+                break
+            }
+        }
+        walk(root)
+    }
+
+    /// The text of a scalar node, nil for mappings, sequences and aliases.
+    static func scalar(_ node: Node) -> String? {
+        if case let .scalar(scalar) = node { return scalar.string }
+        return nil
+    }
+
+    /// The line a node starts on (from 1), nil when Yams kept no mark.
+    static func line(_ node: Node) -> Int? {
+        node.mark.map { $0.line }
+    }
+}
