@@ -13,17 +13,11 @@ public enum DockerConfig {
     /// The logins in the text of a docker config at `path`, one per secret member of each
     /// `auths` entry (`auths["registry.example.com"].auth`); none when it is not JSON.
     public static func credentials(in bytes: [UInt8], path: String) -> [CredentialHit] {
-        guard let json = JSONKeyLines.parse(bytes) else { return [] }
-        var lines = JSONKeyLines(bytes)
-        var hits: [CredentialHit] = []
-        JSONWalk.members(of: json) { ancestors, key, value in
-            let line = lines.line(of: key)
+        JSONKeyLines.credentials(in: bytes, path: path) { ancestors, key in
             // A registry entry is a member of the top-level `auths` object: `auths.<registry>.<field>`.
             guard ancestors.count == 2, ancestors[0] == .key("auths"), case let .key(registry) = ancestors[1],
-                  let kind = secretFields[key.lowercased()], let text = value.stringValue,
-                  SecretValue.isLiteral(Substring(text)) else { return }
-            hits.append(CredentialHit(path: path, line: line, key: "auths[\"\(registry)\"].\(key)", kind: kind))
+                  let kind = secretFields[key.lowercased()] else { return nil }
+            return (kind, "auths[\"\(registry)\"].\(key)")
         }
-        return hits
     }
 }

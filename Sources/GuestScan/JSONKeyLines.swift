@@ -64,40 +64,39 @@ struct JSONKeyLines {
     }
 }
 
+extension JSONKeyLines {
+    /// The credentials of a JSON config at `path`: one hit per object member that `secret`
+    /// names (given the keys above it and its key: the kind and the name to report) and whose
+    /// value is a literal string; none when the text is not JSON.
+    static func credentials(in bytes: [UInt8], path: String,
+                            secret: (_ ancestors: [DocumentPath.Step], _ key: String) -> (kind: CredentialHit.Kind, name: String)?) -> [CredentialHit] {
+        guard let json = parse(bytes) else { return [] }
+        var lines = JSONKeyLines(bytes)
+        var hits: [CredentialHit] = []
+        JSONWalk.members(of: json) { ancestors, key, value in
+            let line = lines.line(of: key)
+            guard let (kind, name) = secret(ancestors, key), let text = value.stringValue,
+                  SecretValue.isLiteral(Substring(text)) else { return }
+            hits.append(CredentialHit(path: path, line: line, key: name, kind: kind))
+        }
+        return hits
+    }
+}
+
 /// A depth-first walk of a parsed JSON value in document order, handing every object member to
 /// `visit` with the keys and array indices above it and its key. Bounded by `maxMembers`.
 enum JSONWalk {
-    /// Most object members visited in one document.
+    /// Most values visited in one document.
     static let maxMembers = 100_000
 
-    typealias Step = DocumentPath.Step
-
-    static func members(of value: JSONValue, visit: (_ ancestors: [Step], _ key: String, _ value: JSONValue) -> Void) {
-        var budget = maxMembers
-        var ancestors: [Step] = []
-        func walk(_ value: JSONValue) {
+    static func members(of value: JSONValue, visit: (_ ancestors: [DocumentPath.Step], _ key: String, _ value: JSONValue) -> Void) {
+        DocumentPath.walk(value, budget: maxMembers, children: { value in
             switch value {
-            case let .object(members):
-                for (key, member) in members {
-                    guard budget > 0 else { return }
-                    budget -= 1
-                    visit(ancestors, key, member)
-                    ancestors.append(.key(key))
-                    walk(member)
-                    ancestors.removeLast()
-                }
-            case let .array(elements):
-                for (index, element) in elements.enumerated() {
-                    guard budget > 0 else { return }
-                    ancestors.append(.index(index))
-                    walk(element)
-                    ancestors.removeLast()
-                }
-            default:
-                break
+            case let .object(members): .entries(members.map { (key: $0.0, keyNode: $0.1, value: $0.1) })
+            case let .array(elements): .elements(elements)
+            default: .none
             }
-        }
-        walk(value)
+        }, visit: { ancestors, key, _, value in visit(ancestors, key, value) })
     }
 }
 
@@ -119,5 +118,44 @@ enum DocumentPath {
             }
         }
         return text
+    }
+
+    /// What a document node holds, for `walk`: a mapping's entries (each key's text, the key's
+    /// own node, which carries its line in YAML, and the value), a sequence's elements, or
+    /// nothing (a scalar, or a key that is not text).
+    enum Children<Node> {
+        case entries([(key: String, keyNode: Node, value: Node)])
+        case elements([Node])
+        case none
+    }
+
+    /// Visits every mapping entry below `root`, depth first in document order, with the keys
+    /// and indices above it; stops after `budget` nodes (YAML aliases repeat whole subtrees).
+    static func walk<Node>(_ root: Node, budget: Int, children: (Node) -> Children<Node>,
+                           visit: (_ ancestors: [Step], _ key: String, _ keyNode: Node, _ value: Node) -> Void) {
+        var budget = budget
+        var ancestors: [Step] = []
+        func walk(_ node: Node) {
+            guard budget > 0 else { return }
+            budget -= 1
+            switch children(node) {
+            case let .entries(entries):
+                for entry in entries where budget > 0 {
+                    visit(ancestors, entry.key, entry.keyNode, entry.value)
+                    ancestors.append(.key(entry.key))
+                    walk(entry.value)
+                    ancestors.removeLast()
+                }
+            case let .elements(elements):
+                for (index, element) in elements.enumerated() where budget > 0 {
+                    ancestors.append(.index(index))
+                    walk(element)
+                    ancestors.removeLast()
+                }
+            case .none:
+                break
+            }
+        }
+        walk(root)
     }
 }

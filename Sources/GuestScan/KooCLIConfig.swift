@@ -19,16 +19,8 @@ public enum KooCLIConfig {
 
     /// The credentials in the text of a KooCLI config at `path`; none when it is not JSON.
     public static func credentials(in bytes: [UInt8], path: String) -> [CredentialHit] {
-        guard let json = JSONKeyLines.parse(bytes) else { return [] }
-        var lines = JSONKeyLines(bytes)
-        var hits: [CredentialHit] = []
-        JSONWalk.members(of: json) { ancestors, key, value in
-            let line = lines.line(of: key)
-            let normalized = String(key.lowercased().filter { $0 != "_" && $0 != "-" })
-            guard let kind = secretFields[normalized], let text = value.stringValue,
-                  SecretValue.isLiteral(Substring(text)) else { return }
-            hits.append(CredentialHit(path: path, line: line, key: DocumentPath.text(ancestors, key), kind: kind))
+        JSONKeyLines.credentials(in: bytes, path: path) { ancestors, key in
+            secretFields[String(key.lowercased().filter { $0 != "_" && $0 != "-" })].map { ($0, DocumentPath.text(ancestors, key)) }
         }
-        return hits
     }
 }

@@ -21,33 +21,17 @@ enum YAMLWalk {
 
     /// Visits every mapping entry with a scalar key, depth first in document order.
     static func entries(of root: Node, visit: (_ ancestors: [Step], _ key: String, _ keyNode: Node, _ value: Node) -> Void) {
-        var budget = maxNodes
-        var ancestors: [Step] = []
-        func walk(_ node: Node) {
-            guard budget > 0 else { return }
-            budget -= 1
+        DocumentPath.walk(root, budget: maxNodes, children: { node in
             switch node {
             case let .mapping(mapping):
-                for (keyNode, value) in mapping {
-                    guard budget > 0 else { return }
-                    guard case let .scalar(key) = keyNode else { continue }
-                    visit(ancestors, key.string, keyNode, value)
-                    ancestors.append(.key(key.string))
-                    walk(value)
-                    ancestors.removeLast()
-                }
-            case let .sequence(sequence):
-                for (index, element) in sequence.enumerated() {
-                    guard budget > 0 else { return }
-                    ancestors.append(.index(index))
-                    walk(element)
-                    ancestors.removeLast()
-                }
-            default:
-                break
+                .entries(mapping.compactMap { keyNode, value in
+                    guard case let .scalar(key) = keyNode else { return nil }
+                    return (key: key.string, keyNode: keyNode, value: value)
+                })
+            case let .sequence(sequence): .elements(Array(sequence))
+            default: .none
             }
-        }
-        walk(root)
+        }, visit: visit)
     }
 
     /// The text of a scalar node, nil for mappings, sequences and aliases.
