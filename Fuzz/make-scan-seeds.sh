@@ -210,7 +210,7 @@ X
 # sits at 64 KiB: its 68 KiB are kept).
 i=0
 for make in "mkfs.ext4 -q -F -L root" "mkfs.vfat -F 12 -n EFI" "mkfs.vfat -F 16" "mkfs.vfat -F 32 -n BOOT" "mkswap -L swap0" \
-            "mkfs.ntfs -q -F -f -L Data"; do
+            "mkfs.ntfs -q -F -f -L Data" "mkfs.exfat -L Data"; do
     i=$((i + 1)); rm -f "$work/v.img"; truncate -s 40M "$work/v.img"
     $make "$work/v.img" >/dev/null 2>&1 || continue
     head -c 65536 "$work/v.img" > "$corpus/filesystem-identity/volume-$i.img"

@@ -77,13 +77,17 @@ import Testing
         try Self.check("swap-nolabel.img", size: 4 << 20) { try DiskTool.run("mkswap", [$0]) }
     }
 
-    @Test func btrfsNTFSAndISO9660MatchBlkid() throws {
+    @Test func btrfsNTFSExFATAndISO9660MatchBlkid() throws {
         if DiskTool.exist("mkfs.btrfs", "blkid") {
             try Self.check("btrfs.img", size: 128 << 20) { try DiskTool.run("mkfs.btrfs", ["-q", "-L", "pool", $0]) }
         }
         if DiskTool.exist("mkfs.ntfs", "blkid") {
             try Self.check("ntfs.img", size: 16 << 20) { try DiskTool.run("mkfs.ntfs", ["-q", "-F", "-f", "-L", "Win Data", $0]) }
             try Self.check("ntfs-nolabel.img", size: 16 << 20) { try DiskTool.run("mkfs.ntfs", ["-q", "-F", "-f", $0]) }
+        }
+        if DiskTool.exist("mkfs.exfat", "blkid") {
+            try Self.check("exfat.img", size: 16 << 20) { try DiskTool.run("mkfs.exfat", ["-L", "Data Vol", $0]) }
+            try Self.check("exfat-nolabel.img", size: 16 << 20) { try DiskTool.run("mkfs.exfat", [$0]) }
         }
         if DiskTool.exist("xorriso", "blkid") {
             let directory = try TemporaryDirectory()

@@ -50,6 +50,8 @@ extension FilesystemIdentity {
             return try fat(volume)
         case "ntfs":
             return try ntfs(volume)
+        case "exfat":
+            return try exfat(volume)
         case "LVM2_member":
             return lvm2(ByteWindow(try volume.read(at: 0, count: 2048)))
         case "crypto_LUKS":
@@ -159,6 +161,45 @@ extension FilesystemIdentity {
             return FilesystemIdentity(uuid: grouped, label: nil)
         }
         return FilesystemIdentity(uuid: nil, label: nil)
+    }
+
+    /// exFAT: `UUID` is the boot sector's volume serial (`ABCD-1234`); `LABEL` is the root
+    /// directory's volume label entry (type 0x83: a character count and up to 11 UTF-16 units),
+    /// the directory followed through the FAT as a chain of clusters.
+    static func exfat(_ volume: any ByteSource) throws -> FilesystemIdentity {
+        let w = ByteWindow(try volume.read(at: 0, count: 512))
+        let uuid = (try? w.u32le(100)).map { hex(UInt64($0 >> 16), 4) + "-" + hex(UInt64($0 & 0xFFFF), 4) }
+        guard let fatOffset = try? w.u32le(80), let heapOffset = try? w.u32le(88), var cluster = try? w.u32le(96),
+              let sectorShift = try? w.u8(108), (9...12).contains(sectorShift),
+              let clusterShift = try? w.u8(109), Int(sectorShift) + Int(clusterShift) <= 25 else {
+            return FilesystemIdentity(uuid: uuid, label: nil)
+        }
+        let sector = UInt64(1) << UInt64(sectorShift)
+        let clusterBytes = sector << UInt64(clusterShift)
+        var read = 0
+        for _ in 0..<maxFATRootClusters {
+            guard cluster >= 2, cluster < 0xFFFF_FFF7, read < maxFATRootBytes else { break }
+            let bytes = try volume.read(at: UInt64(heapOffset) * sector + UInt64(cluster - 2) * clusterBytes,
+                                        count: Int(min(clusterBytes, UInt64(maxFATRootBytes))))
+            read += bytes.count
+            var offset = 0
+            while offset + 32 <= bytes.count {
+                switch bytes[offset] {
+                case 0x00:
+                    return FilesystemIdentity(uuid: uuid, label: nil)
+                case 0x83:
+                    let characters = min(Int(bytes[offset + 1]), 11)
+                    let units = (0..<characters).map { UInt16(bytes[offset + 2 + 2 * $0]) | UInt16(bytes[offset + 3 + 2 * $0]) << 8 }
+                    return FilesystemIdentity(uuid: uuid, label: String(decoding: units, as: UTF16.self))
+                default:
+                    offset += 32
+                }
+            }
+            let entry = ByteWindow(try volume.read(at: UInt64(fatOffset) * sector + UInt64(cluster) * 4, count: 4))
+            guard let next = try? entry.u32le(0) else { break }
+            cluster = next
+        }
+        return FilesystemIdentity(uuid: uuid, label: nil)
     }
 
     /// NTFS: `UUID` is the boot sector's 64-bit serial number (16 upper-case hex digits);
