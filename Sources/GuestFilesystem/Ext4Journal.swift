@@ -113,10 +113,11 @@ struct Ext4Journal {
         let inode = try fs.rawInode(inodeNumber)
         let blocks = inode.size / sb.blockSize
         guard blocks >= 2 else { throw ImageError("journal inode \(inodeNumber) holds \(inode.size) bytes, too few for a journal") }
-        let runs = try fs.blockRuns(of: inode, from: 0, to: min(blocks, maxBlocksWalked))
+        // Each journal block is mapped when the walk reaches it (a handful of cached metadata
+        // reads), never the whole journal at once: an ext3 journal maps block by block.
         let physical: (UInt64) throws -> UInt64 = { logical in
-            guard let run = runs.last(where: { $0.logical <= logical }), logical < run.logical + run.count,
-                  let start = run.physical else {
+            guard logical < blocks, let run = try fs.blockRuns(of: inode, from: logical, to: logical + 1).first,
+                  run.logical <= logical, logical < run.logical + run.count, let start = run.physical else {
                 throw ImageError("journal block \(logical) is not mapped by journal inode \(inodeNumber)")
             }
             let block = start + (logical - run.logical)
