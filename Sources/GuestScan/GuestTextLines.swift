@@ -43,18 +43,26 @@ struct GuestTextLines: Sequence {
     /// them), each joined line numbered by its first physical line.
     func joiningContinuations() -> [Line] {
         var joined: [Line] = []
-        var pending: Line?
+        // The line being continued: its first number and its text so far (appended to, so a
+        // run of thousands of continued lines costs their length, not its square).
+        var pending: (number: Int, text: String)?
         for line in lines {
-            var current = pending.map { Line(number: $0.number, text: $0.text + line.text) } ?? line
-            if current.text.hasSuffix("\\") {
-                current.text = current.text.dropLast()
+            let continues = line.text.hasSuffix("\\")
+            let part = continues ? line.text.dropLast() : line.text
+            if pending == nil, !continues {
+                joined.append(line)
+                continue
+            }
+            var current = pending ?? (line.number, "")
+            current.text += part
+            if continues {
                 pending = current
             } else {
-                joined.append(current)
+                joined.append(Line(number: current.number, text: Substring(current.text)))
                 pending = nil
             }
         }
-        if let pending { joined.append(pending) }
+        if let pending { joined.append(Line(number: pending.number, text: Substring(pending.text))) }
         return joined
     }
 }
