@@ -13,9 +13,23 @@ enum YAMLWalk {
 
     typealias Step = DocumentPath.Step
 
-    /// The composed document of `bytes`, nil when it is not YAML (or too large).
+    /// Deepest nesting of flow collections (`[`, `{`) accepted: the composer recurses once per
+    /// level, and no config nests more than a few.
+    static let maxFlowNesting = 256
+
+    /// The composed document of `bytes`, nil when it is not YAML (or too large, or nested
+    /// deeper than `maxFlowNesting` brackets, counted on the raw bytes, quotes or not).
     static func compose(_ bytes: [UInt8]) -> Node? {
         guard bytes.count <= maxBytes else { return nil }
+        var depth = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                depth += 1
+                if depth > maxFlowNesting { return nil }
+            } else if (byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")) && depth > 0 {
+                depth -= 1
+            }
+        }
         return try? Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
     }
 

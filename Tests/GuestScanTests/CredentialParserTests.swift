@@ -189,6 +189,19 @@ import Testing
         #expect(Kubeconfig.credentials(in: Self.bytes("users: [unclosed"), path: "k").isEmpty)
     }
 
+    @Test func deeplyNestedOrAliasExpandedYAMLIsReadWithinItsBounds() {
+        // Nested brackets past the bound are not composed at all (the composer recurses per level).
+        let nested = "users: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(Kubeconfig.credentials(in: Self.bytes(nested), path: "k").isEmpty)
+        // Aliases that double at every level would expand to 2^40 nodes: the walk stops at its
+        // budget (here inside the anchors, before `users`) instead of running for ever.
+        var text = "a0: &a0 {token: x}\n"
+        for i in 1...40 { text += "a\(i): &a\(i) [*a\(i - 1), *a\(i - 1)]\n" }
+        text += "users: [*a40]\n"
+        let hits = Kubeconfig.credentials(in: Self.bytes(text), path: "k")
+        #expect(hits.count < YAMLWalk.maxNodes)
+    }
+
     @Test func pgpassLinesWithAPasswordFireNamedByWhereTheyLogIn() {
         let text = "# host:port:db:user:password\ndb.example.com:5432:*:app:\(Self.secret)\nlocalhost:*:*:postgres:\nweird\\:host:5432:db:u:p\\:w\n"
         let hits = PGPass.credentials(in: Self.bytes(text), path: "/var/lib/postgresql/.pgpass")
