@@ -16,14 +16,14 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
                 qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs btrfs-progs ntfs-3g \
                 mtools rpm debootstrap curl \
-                libcurl4-openssl-dev nginx openssl
+                libcurl4-openssl-dev nginx openssl exfatprogs
 
 # Python packages the tests validate output with: the CycloneDX 1.5 and SPDX 2.3 schemas (SBOM),
 # a SARIF 2.1.0 model (check and scan --format sarif), and Huawei Cloud's own Python SDK, the
 # oracle of the AK/SK signing tests and their test server.
 PIP_PACKAGES := cyclonedx-python-lib spdx-tools sarif-pydantic huaweicloudsdkcore huaweicloudsdkims
 
-.PHONY: deps build demo test bench man install install-files clean fuzz
+.PHONY: deps build demo test bench man install install-files clean fuzz distro-eol
 
 deps:
 	@missing=""; \
@@ -61,6 +61,11 @@ FUZZ_TARGETS ?=
 fuzz: deps
 	SWIFT=$(SWIFT) sh Fuzz/build.sh
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/run.sh $(FUZZ_TARGETS)
+
+# KG415's Debian and Ubuntu end-of-life table, generated from the distro-info-data CSVs copied
+# under testdata/distro-info/ (see its README).
+distro-eol:
+	sh testdata/distro-info/make-eol-table.sh
 
 man:
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual \

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ImagePackage", targets: ["ImagePackage"]),
         .library(name: "ReleasePolicy", targets: ["ReleasePolicy"]),
         .library(name: "ReleaseBundle", targets: ["ReleaseBundle"]),
+        .library(name: "GuestScan", targets: ["GuestScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,7 +41,8 @@ let package = Package(
         // built against libcurl's headers, loaded only by commands that go on the network.
         .target(name: "CCurlShim", path: "Sources/CCurlShim"),
         .target(name: "CloudAPI", dependencies: ["DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "GuestScan", dependencies: ["Findings", "DiskImage", "GuestFilesystem", "ImagePackage", "CSQLite"]),
+        .target(name: "GuestScan", dependencies: ["Findings", "DiskImage", "GuestFilesystem", "ImagePackage", "CSQLite",
+                                             .product(name: "Yams", package: "Yams")]),
         .target(
             name: "QuotaLedger",
             dependencies: [

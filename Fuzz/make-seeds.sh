@@ -171,4 +171,7 @@ gzip -c "$work/a.tar" > "$work/a.tar.gz"; xz -c "$work/a.tar" > "$work/a.tar.xz"
 for f in a.tar a.zip a.tar.gz a.tar.xz a.tar.zst; do seed archive-list "$f" "$work/$f"; done
 cp "$root/testdata/releases/example/documents/eula.docx" "$corpus/archive-list/eula.docx"
 
+# The guest scan's targets have their own script.
+sh "$root/Fuzz/make-scan-seeds.sh" >/dev/null
+
 du -sh "$corpus"

@@ -14,14 +14,19 @@ seconds=${FUZZ_SECONDS:-60}
 runs=${FUZZ_RUNS:--1}
 all="probe-inspect qcow2 qcow qed vmdk-sparse vmdk-descriptor vhd vhdx vdi luks parallels iso
      guest-reader guest-view ims-metadata json audit-account release-yaml policy-yaml pdf-text docx-xml
-     archive-list ext4 xfs vfat lvm2"
+     archive-list ext4 xfs vfat lvm2
+     hcloud-config ini-credentials netrc git-credentials docker-config kubeconfig pgpass env-assignments
+     ifcfg netplan nm-keyfile debian-interfaces udev-rules fstab systemd-mount grub-cfg bls-entry
+     login-records machine-id private-key os-release rpm-header dpkg-status accounts ssh-keys
+     bundle-manifest filesystem-identity image-identities ext4-journal"
 targets=${*:-$all}
 
 # Largest input per target: a header and its first tables fit in 64 KiB; a VHDX's headers and
-# region tables reach 320 KiB.
+# region tables reach 320 KiB; an ext4 filesystem's first blocks and the start of its journal, 96 KiB.
 max_len() {
     case $1 in
         vhdx) echo 393216 ;;
+        ext4-journal) echo 131072 ;;
         *) echo 65536 ;;
     esac
 }

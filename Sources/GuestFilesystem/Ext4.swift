@@ -210,6 +210,8 @@ public struct Ext4FileSystem: GuestFileSystem {
     public let source: any ByteSource
     public let superblock: Ext4Superblock
     let metadata: TableCache<UInt64, ByteWindow>
+    /// What was done with the journal on opening: reads see committed transactions replayed.
+    public let journal: Ext4JournalState
 
     /// `ext4`, `ext3` or `ext2`, as `blkid` names it: ext4 when it uses a feature ext3 lacks,
     /// ext3 when it has a journal, else ext2.
@@ -239,9 +241,23 @@ public struct Ext4FileSystem: GuestFileSystem {
             throw ImageError.invalid("ext4 s_feature_incompat", at: Ext4Superblock.offset + 0x60,
                                      "feature \(name) is not supported")
         }
+        // Replay the journal's committed transactions in memory (Ext4Journal), so that reads
+        // see what the guest would after mounting; the superblock is read again through them.
+        let (copies, journal) = Ext4Journal.replay(Ext4FileSystem(onDisk: source, superblock: superblock))
+        let replayed = copies.isEmpty ? source : JournalReplayedByteSource(base: source, blockSize: superblock.blockSize, copies: copies)
+        self.source = replayed
+        self.superblock = copies.isEmpty ? superblock : (try? Ext4Superblock.read(from: replayed)) ?? superblock
+        self.metadata = TableCache(capacity: Self.metadataCacheBlocks)
+        self.journal = journal
+    }
+
+    /// The filesystem as it is on disk, without journal replay: what the replay reads the
+    /// journal through.
+    init(onDisk source: any ByteSource, superblock: Ext4Superblock) {
         self.source = source
         self.superblock = superblock
         self.metadata = TableCache(capacity: Self.metadataCacheBlocks)
+        self.journal = .none
     }
 
     /// The byte offset of block `block`, after checking it lies inside the filesystem.
