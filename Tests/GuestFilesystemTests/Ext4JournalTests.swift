@@ -16,17 +16,17 @@ import DiskImage
     /// the blocks that writing the file changes (found by writing it with debugfs into a copy
     /// and comparing) are logged as one transaction into the original with `jw -b`.
     /// `journalOptions` go to `jo` (`-c -v 3` for checksum v3 tags); `mkfsOptions` to mke2fs.
-    static func journaledImage(in scratch: Ext4Scratch, mkfsOptions: [String] = [], journalOptions: String = "",
+    static func journaledImage(in scratch: Scratch, mkfsOptions: [String] = [], journalOptions: String = "",
                                extra: String = "") throws -> (image: String, blocks: [Int]) {
         let tree = scratch.file("tree")
         try FileManager.default.createDirectory(atPath: tree + "/root/.ssh", withIntermediateDirectories: true)
         try Data("# keys are injected at first boot\n".utf8).write(to: URL(fileURLWithPath: tree + "/root/.ssh/README"))
         let base = scratch.file("base.ext4")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096"] + mkfsOptions + ["-d", tree, base, "32M"])
+        try Tool.run("mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096"] + mkfsOptions + ["-d", tree, base, "32M"])
         let written = scratch.file("written.ext4")
         try FileManager.default.copyItem(atPath: base, toPath: written)
         try Data(keyText.utf8).write(to: URL(fileURLWithPath: scratch.file("ak")))
-        try Ext4Tools.run("debugfs", ["-w", "-R", "write \(scratch.file("ak")) \(keyPath)", written])
+        try Tool.run("debugfs", ["-w", "-R", "write \(scratch.file("ak")) \(keyPath)", written])
         let before = try Data(contentsOf: URL(fileURLWithPath: base))
         let after = try Data(contentsOf: URL(fileURLWithPath: written))
         let blockSize = 4096
@@ -40,26 +40,26 @@ import DiskImage
         try FileManager.default.copyItem(atPath: base, toPath: image)
         let commands = "jo \(journalOptions)\njw -b \(changed.map(String.init).joined(separator: ",")) \(scratch.file("blocks.bin"))\n\(extra)jc\n"
         try Data(commands.utf8).write(to: URL(fileURLWithPath: scratch.file("commands")))
-        try Ext4Tools.run("debugfs", ["-w", "-f", scratch.file("commands"), image])
+        try Tool.run("debugfs", ["-w", "-f", scratch.file("commands"), image])
         return (image, changed)
     }
 
     /// The file as debugfs reads it from `image` (nil when absent), after e2fsck's journal
     /// recovery on a copy when `recovered`.
-    static func debugfsRead(_ image: String, recovered: Bool, scratch: Ext4Scratch) throws -> [UInt8]? {
+    static func debugfsRead(_ image: String, recovered: Bool, scratch: Scratch) throws -> [UInt8]? {
         var path = image
         if recovered {
             path = scratch.file("recovered-" + UUID().uuidString)
             try FileManager.default.copyItem(atPath: image, toPath: path)
-            try Ext4Tools.run("e2fsck", ["-fy", path], accept: [0, 1])
+            try Tool.run("e2fsck", ["-fy", path], accept: [0, 1])
         }
         let out = scratch.file("dump-" + UUID().uuidString)
-        try Ext4Tools.run("debugfs", ["-R", "dump \(keyPath) \(out)", path])
+        try Tool.run("debugfs", ["-R", "dump \(keyPath) \(out)", path])
         return FileManager.default.contents(atPath: out).map { [UInt8]($0) }
     }
 
     static func sha256(_ path: String) throws -> String {
-        String(try Ext4Tools.run("sha256sum", [path]).prefix(64))
+        String(try Tool.run("sha256sum", [path]).prefix(64))
     }
 
     /// Opens `image` with koopack and reads the key file; checks the image is unchanged.
@@ -80,7 +80,7 @@ import DiskImage
     ])
     func aCommittedTransactionIsReplayedAsE2fsckRecoversIt(_ name: String, _ mkfs: [String], _ journal: String) throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let (image, blocks) = try Self.journaledImage(in: scratch, mkfsOptions: mkfs, journalOptions: journal)
         // The fixture is what it claims: the file is only in the journal.
         #expect(try Self.debugfsRead(image, recovered: false, scratch: scratch) == nil, "\(name)")
@@ -92,14 +92,14 @@ import DiskImage
 
     @Test func aTransactionWithoutItsCommitBlockIsDiscarded() throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let (image, _) = try Self.journaledImage(in: scratch, journalOptions: "-c -v 3")
         // Find the commit block in the log (debugfs logdump), and where it lies (bmap of the
         // journal inode), then zero it: the transaction stays uncommitted.
-        let log = try Ext4Tools.run("debugfs", ["-R", "logdump", image])
+        let log = try Tool.run("debugfs", ["-R", "logdump", image])
         let commitLine = try #require(log.split(separator: "\n").first { $0.contains("(commit block)") })
         let logBlock = try #require(commitLine.split(separator: " ").last.flatMap { Int($0) })
-        let physical = try #require(Int(try Ext4Tools.run("debugfs", ["-R", "bmap <8> \(logBlock)", image])
+        let physical = try #require(Int(try Tool.run("debugfs", ["-R", "bmap <8> \(logBlock)", image])
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
         try handle.seek(toOffset: UInt64(physical) * 4096)
@@ -114,16 +114,16 @@ import DiskImage
 
     @Test func aBlockRevokedByALaterTransactionIsNotReplayed() throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         // Find the file's data block first, from the copy debugfs wrote it into.
         let (probe, _) = try Self.journaledImage(in: scratch)
         let recovered = scratch.file("probe-recovered")
         try FileManager.default.copyItem(atPath: probe, toPath: recovered)
-        try Ext4Tools.run("e2fsck", ["-fy", recovered], accept: [0, 1])
-        let dataBlock = try #require(Int(try Ext4Tools.run("debugfs", ["-R", "bmap \(Self.keyPath) 0", recovered])
+        try Tool.run("e2fsck", ["-fy", recovered], accept: [0, 1])
+        let dataBlock = try #require(Int(try Tool.run("debugfs", ["-R", "bmap \(Self.keyPath) 0", recovered])
             .trimmingCharacters(in: .whitespacesAndNewlines)))
 
-        let second = try Ext4Scratch()
+        let second = try Scratch()
         let (image, _) = try Self.journaledImage(in: second, extra: "jc\njo\njw -r \(dataBlock)\n")
         let truth = try Self.debugfsRead(image, recovered: true, scratch: second)
         #expect(truth != nil && truth != Array(Self.keyText.utf8), "the revoked data block is not the key")
@@ -135,14 +135,14 @@ import DiskImage
 
     @Test func aLoggedDataBlockWhoseChecksumFailsIsSkippedAsE2fsckSkipsIt() throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let (image, _) = try Self.journaledImage(in: scratch, journalOptions: "-c -v 3")
         // Find the logged copy of the key's data block among the journal's first blocks and
         // damage it past its first bytes.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: image))
         var damaged = false
         for logical in 1..<32 where !damaged {
-            let physical = try #require(Int(try Ext4Tools.run("debugfs", ["-R", "bmap <8> \(logical)", image])
+            let physical = try #require(Int(try Tool.run("debugfs", ["-R", "bmap <8> \(logical)", image])
                 .trimmingCharacters(in: .whitespacesAndNewlines)))
             try handle.seek(toOffset: UInt64(physical) * 4096)
             guard let block = try handle.read(upToCount: 4096), block.starts(with: Data(Self.keyText.utf8)) else { continue }
@@ -159,23 +159,23 @@ import DiskImage
 
     @Test func aCleanlyUnmountedJournalCostsNoReadBeyondTheSuperblock() throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let image = scratch.file("clean.ext4")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", "ext4", image, "16M"])
+        try Tool.run("mke2fs", ["-q", "-F", "-t", "ext4", image, "16M"])
         let counting = CountingByteSource(try FileByteSource(path: image))
         let fs = try Ext4FileSystem(counting)
         #expect(fs.journal == .clean)
         #expect(counting.reads == 1)
         let ext2 = scratch.file("plain.ext2")
-        try Ext4Tools.run("mke2fs", ["-q", "-F", "-t", "ext2", ext2, "4M"])
+        try Tool.run("mke2fs", ["-q", "-F", "-t", "ext2", ext2, "4M"])
         #expect(try Ext4FileSystem(FileByteSource(path: ext2)).journal == Ext4JournalState.none)
     }
 
     @Test func aDamagedJournalSuperblockLeavesTheFilesystemReadableAsOnDisk() throws {
         guard Ext4Tools.available else { return }
-        let scratch = try Ext4Scratch()
+        let scratch = try Scratch()
         let (image, _) = try Self.journaledImage(in: scratch, journalOptions: "-c -v 3")
-        let journalStart = try #require(Int(try Ext4Tools.run("debugfs", ["-R", "bmap <8> 0", image])
+        let journalStart = try #require(Int(try Tool.run("debugfs", ["-R", "bmap <8> 0", image])
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         // Flip a byte of the journal superblock's UUID: its checksum no longer matches.
         let patched = PatchedByteSource(try FileByteSource(path: image), [(offset: UInt64(journalStart) * 4096 + 0x30, bytes: [0x5A])])

@@ -12,7 +12,7 @@ import DiskImage
 
     /// `blkid -p -O offset -o value -s tag disk`: the tag of the volume at `offset`.
     static func blkid(_ disk: String, offset: UInt64, _ tag: String) throws -> String {
-        try Tools.run("blkid", ["-p", "-O", String(offset), "-o", "value", "-s", tag, disk])
+        try Tool.run("blkid", ["-p", "-O", String(offset), "-o", "value", "-s", tag, disk])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -22,11 +22,11 @@ import DiskImage
     }
 
     @Test func everyNameOnAnMBRDiskWithAnLVMPhysicalVolumeResolves() throws {
-        guard Tools.available("sfdisk", "mkfs.ext4", "mkswap", "blkid", "partx", "strings") else { return }
-        let scratch = try ScratchDirectory()
+        guard Tool.exists("sfdisk", "mkfs.ext4", "mkswap", "blkid", "partx", "strings") else { return }
+        let scratch = try Scratch()
         let disk = scratch.file("disk.raw")
-        try Tools.run("truncate", ["-s", "32M", disk])
-        try Tools.run("sfdisk", ["-q", disk], input: """
+        try Tool.run("truncate", ["-s", "32M", disk])
+        try Tool.run("sfdisk", ["-q", disk], input: """
             label: dos
             label-id: 0x11223344
             start=2048, size=16384, type=83
@@ -35,12 +35,12 @@ import DiskImage
 
             """)
         let root = scratch.file("root.ext4")
-        try Tools.run("mkfs.ext4", ["-q", "-F", "-L", "root", root, "8M"])
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-L", "root", root, "8M"])
         let swap = scratch.file("swap.img")
-        try Tools.run("truncate", ["-s", "4M", swap])
-        try Tools.run("mkswap", ["-L", "swap0", swap])
+        try Tool.run("truncate", ["-s", "4M", swap])
+        try Tool.run("mkswap", ["-L", "swap0", swap])
         for (file, sector) in [(root, 2048), (swap, 18432), (Self.lvmFixture, 26624)] {
-            try Tools.run("dd", ["if=\(file)", "of=\(disk)", "bs=512", "seek=\(sector)", "conv=notrunc,sparse", "status=none"])
+            try Tool.run("dd", ["if=\(file)", "of=\(disk)", "bs=512", "seek=\(sector)", "conv=notrunc,sparse", "status=none"])
         }
 
         let source = try FileByteSource(path: disk)
@@ -56,7 +56,7 @@ import DiskImage
         #expect(identities.status(of: Self.reference("/dev/disk/by-uuid/\(swapUUID)")) == .found(GuestVolumeLocation(partition: 2, kind: "swap")))
         #expect(identities.status(of: Self.reference("LABEL=swap0")) == .found(GuestVolumeLocation(partition: 2, kind: "swap")))
 
-        let partUUIDs = try Tools.run("partx", ["-g", "-o", "UUID", disk]).split(separator: "\n").map(String.init)
+        let partUUIDs = try Tool.run("partx", ["-g", "-o", "UUID", disk]).split(separator: "\n").map(String.init)
         #expect(partUUIDs.count == 3)
         for (index, partUUID) in zip([1, 2, 3], partUUIDs) {
             guard case let .found(location) = identities.status(of: Self.reference("PARTUUID=\(partUUID)")) else {
@@ -67,7 +67,7 @@ import DiskImage
 
         // The logical volume and the FAT filesystem in it (at pe_start plus one 1 MiB extent, as
         // the fixture's metadata text says), named by its device-mapper path, its UUID and label.
-        let lvmText = try Tools.run("strings", [Self.lvmFixture])
+        let lvmText = try Tool.run("strings", [Self.lvmFixture])
         let peStartLine = try #require(lvmText.split(separator: "\n").first { $0.contains("pe_start = ") })
         let peStart = try #require(UInt64(peStartLine.split(separator: "=").last!.trimmingCharacters(in: .whitespaces)))
         let lvOffset = 26624 * 512 + peStart * 512 + (1 << 20)
@@ -91,14 +91,14 @@ import DiskImage
     }
 
     @Test func gptPartitionNamesAndGUIDsResolve() throws {
-        guard Tools.available("sfdisk", "partx") else { return }
-        let scratch = try ScratchDirectory()
+        guard Tool.exists("sfdisk", "partx") else { return }
+        let scratch = try Scratch()
         let disk = scratch.file("gpt.raw")
-        try Tools.run("truncate", ["-s", "16M", disk])
-        try Tools.run("sfdisk", ["-q", disk], input: "label: gpt\nstart=2048, size=4096, type=U, name=\"EFI System\"\nstart=6144, size=8192, type=L, name=root\n")
+        try Tool.run("truncate", ["-s", "16M", disk])
+        try Tool.run("sfdisk", ["-q", disk], input: "label: gpt\nstart=2048, size=4096, type=U, name=\"EFI System\"\nstart=6144, size=8192, type=L, name=root\n")
         let source = try FileByteSource(path: disk)
         let identities = ImageIdentities.read(disk: source, view: try GuestView.read(from: source))
-        let rows = try Tools.run("partx", ["-g", "-o", "NR,UUID", disk]).split(separator: "\n").map { $0.split(separator: " ") }
+        let rows = try Tool.run("partx", ["-g", "-o", "NR,UUID", disk]).split(separator: "\n").map { $0.split(separator: " ") }
         for row in rows {
             guard case let .found(location) = identities.status(of: Self.reference("PARTUUID=\(row[1])")) else {
                 Issue.record("PARTUUID \(row[1]) not found"); continue

@@ -17,11 +17,11 @@ import Testing
 
     /// A private key made by OpenSSL or ssh-keygen at test time, and a certificate beside it.
     static func opensslKeyAndCertificate() throws -> (key: [UInt8], certificate: [UInt8], openssh: [UInt8])? {
-        guard Tools.available("openssl", "ssh-keygen") else { return nil }
-        let scratch = try ScratchDirectory()
-        try Tools.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", scratch.file("server.key"),
+        guard Tool.exists("openssl", "ssh-keygen") else { return nil }
+        let scratch = try Scratch()
+        try Tool.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", scratch.file("server.key"),
                                   "-out", scratch.file("server.crt"), "-days", "1", "-subj", "/CN=example.com"])
-        try Tools.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", scratch.file("id_ed25519")])
+        try Tool.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", scratch.file("id_ed25519")])
         func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: scratch.file(name)))) }
         return (try read("server.key"), try read("server.crt"), try read("id_ed25519"))
     }
@@ -53,11 +53,11 @@ import Testing
     /// `struct utmp` records as glibc's `login(3)` writes them are what `last -f` reads: the
     /// tests write records with Python's `struct` in utmp's layout and count what `utmpdump`
     /// (util-linux) shows for the same file.
-    static func utmpFile(records: [(type: Int32, user: String)], in scratch: ScratchDirectory) throws -> String? {
-        guard Tools.available("python3", "utmpdump") else { return nil }
+    static func utmpFile(records: [(type: Int32, user: String)], in scratch: Scratch) throws -> String? {
+        guard Tool.exists("python3", "utmpdump") else { return nil }
         let path = scratch.file("wtmp")
         let list = records.map { "(\($0.type), b'\($0.user)')" }.joined(separator: ", ")
-        try Tools.run("python3", ["-c", """
+        try Tool.run("python3", ["-c", """
             import struct
             with open('\(path)', 'wb') as f:
                 for t, user in [\(list)]:
@@ -68,11 +68,11 @@ import Testing
     }
 
     @Test func wtmpRecordsInUseAreCountedAsUtmpdumpShowsThem() throws {
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         guard let path = try Self.utmpFile(records: [(7, "seller"), (8, "seller"), (0, ""), (2, "reboot")], in: scratch) else { return }
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(bytes.count == 4 * LoginRecords.utmpRecordSize)
-        let dumped = try Tools.run("utmpdump", [path]).split(separator: "\n").filter { !$0.hasPrefix("[0]") }
+        let dumped = try Tool.run("utmpdump", [path]).split(separator: "\n").filter { !$0.hasPrefix("[0]") }
         #expect(LoginRecords.utmpRecordCount(bytes) == dumped.count)
         #expect(LoginRecords.utmpRecordCount(bytes) == 3)
     }

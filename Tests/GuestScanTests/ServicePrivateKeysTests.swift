@@ -8,7 +8,7 @@ import GuestFilesystem
 /// keys and certificates made by OpenSSL and ssh-keygen at test time.
 @Suite struct ServicePrivateKeysTests {
     @Test func keysWhereServicesKeepThemAreFoundAndCertificatesLinksAndHostKeysAreNot() throws {
-        guard let made = try RecordsAndKeysTests.opensslKeyAndCertificate(), Tools.available("mkfs.ext4") else { return }
+        guard let made = try RecordsAndKeysTests.opensslKeyAndCertificate(), Tool.exists("mkfs.ext4") else { return }
         var tree = RootTree()
         tree.file("/etc/nginx/ssl/server.key", bytes: made.key, mode: 0o600)
         tree.file("/etc/nginx/ssl/server.crt", bytes: made.certificate)
@@ -20,7 +20,7 @@ import GuestFilesystem
         tree.file("/etc/ssh/ssh_host_ed25519_key", bytes: made.openssh, mode: 0o600)
         // Larger than the 1 MiB KG416 opens: not read.
         tree.file("/srv/huge.bin", bytes: made.key + [UInt8](repeating: 0x41, count: 1 << 20))
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let fs = try Ext4FileSystem(FileByteSource(path: try tree.ext4(in: scratch)))
         let certificateLines = made.certificate.filter { $0 == UInt8(ascii: "\n") }.count
 
@@ -36,14 +36,14 @@ import GuestFilesystem
     }
 
     @Test func theSearchStopsAfterTwentyThousandFilesAndSaysSo() throws {
-        guard Tools.available("mkfs.ext4") else { return }
+        guard Tool.exists("mkfs.ext4") else { return }
         var tree = RootTree()
         for i in 0..<(PrivateKeyFile.maxFilesLookedAt + 10) { tree.file("/srv/many/file-\(i)", "") }
         tree.file("/var/www/late.key", "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n")
-        let scratch = try ScratchDirectory()
+        let scratch = try Scratch()
         let source = try tree.write(to: scratch.file("tree"))
         let image = scratch.file("many.ext4")
-        try Tools.run("mkfs.ext4", ["-q", "-F", "-N", "24000", "-d", source, image, "64M"])
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-N", "24000", "-d", source, image, "64M"])
         let result = ServicePrivateKeys.find(in: try Ext4FileSystem(FileByteSource(path: image)))
         #expect(result.truncated)
         #expect(result.filesLookedAt == PrivateKeyFile.maxFilesLookedAt)

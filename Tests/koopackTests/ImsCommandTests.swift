@@ -32,7 +32,7 @@ struct ImsCommandTests {
     }
 
     /// Runs `koopack ims images` with the stand-in's endpoints and CA, and `environment` added.
-    static func ims(_ arguments: [String], environment: [String: String] = [:]) throws -> KoopackBinary.Run {
+    static func ims(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolRun {
         let server = try server.get()
         var env = ["HUAWEICLOUD_SDK_AK": "KOOPACKE2EAK", "HUAWEICLOUD_SDK_SK": secret,
                    "HUAWEICLOUD_SDK_SECURITY_TOKEN": token, "HUAWEICLOUD_SDK_PROJECT_ID": "",
