@@ -67,11 +67,11 @@ public struct ImageInspector: Sendable {
         var current = info
         while let next = current.fullBackingFilename {
             guard info.backingChain.count < Self.maxBackingDepth else {
-                throw ImageError(file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
+                throw ImageError(.limit, file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
             }
             let key = resolver.canonicalPath(next) ?? next
             guard seen.insert(key).inserted else {
-                throw ImageError(file: path, "backing loop: \(next) appears twice in the backing chain")
+                throw ImageError(.loop, file: path, "backing loop: \(next) appears twice in the backing chain")
             }
             let parent: ImageInfo
             do {
@@ -126,10 +126,10 @@ public struct ImageInspector: Sendable {
 
     private func openGuest(path: String, depth: Int, seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
         guard depth <= Self.maxBackingDepth else {
-            throw ImageError(file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
+            throw ImageError(.limit, file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
         }
         guard seen.insert(resolver.canonicalPath(path) ?? path).inserted else {
-            throw ImageError(file: path, "backing loop: \(path) appears twice in the backing chain")
+            throw ImageError(.loop, file: path, "backing loop: \(path) appears twice in the backing chain")
         }
         let source: any ByteSource
         do { source = try resolver.open(path) } catch let error as ImageError { throw error.attributed(to: path) }

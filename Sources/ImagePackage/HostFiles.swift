@@ -29,7 +29,7 @@ public enum HostFiles {
     /// The names in a directory, without `.` and `..`.
     public static func list(_ directory: String) throws -> [String] {
         guard let handle = opendir(directory) else {
-            throw ImageError(file: directory, "cannot list: \(String(cString: strerror(errno)))")
+            throw ImageError(.io, file: directory, "cannot list: \(String(cString: strerror(errno)))")
         }
         defer { closedir(handle) }
         var names: [String] = []
@@ -46,7 +46,7 @@ public enum HostFiles {
     public static func readSmallFile(_ path: String, limit: Int) throws -> [UInt8] {
         let source = try FileByteSource(path: path)
         guard source.size <= UInt64(limit) else {
-            throw ImageError(file: path, "is \(source.size) bytes, larger than the \(limit)-byte limit for this kind of file")
+            throw ImageError(.limit, file: path, "is \(source.size) bytes, larger than the \(limit)-byte limit for this kind of file")
         }
         return try source.read(at: 0, count: Int(source.size))
     }

@@ -55,7 +55,7 @@ public enum ImageDiscovery {
     /// a folder, an image whose sidecar is damaged comes back with `unreadable` set instead.
     public static func discover(_ argument: String, options: DiscoveryOptions) throws -> [ImageInput] {
         let files = HostFiles.self
-        guard files.exists(argument) else { throw ImageError(file: argument, "no such file or directory") }
+        guard files.exists(argument) else { throw ImageError(.io, file: argument, "no such file or directory") }
         if files.isDirectory(argument) {
             return try discoverDirectory(argument, options: options)
         }
@@ -124,7 +124,7 @@ public enum ImageDiscovery {
                 input.packageBytes += extentBytes[path] ?? 0
                 return input
             } catch {
-                let problem = (error as? ImageError) ?? ImageError(file: path, "\(error)")
+                let problem = (error as? ImageError) ?? ImageError(.io, file: path, "\(error)")
                 return ImageInput(displayName: path, origin: .file(path: path), metadata: nil, metadataFile: nil,
                                   packageBytes: HostFiles.size(path) ?? 0, unreadable: problem)
             }
@@ -165,7 +165,7 @@ public enum ImageDiscovery {
             inputs.append(input)
         }
         if inputs.isEmpty {
-            throw ImageError(file: archive, "archive holds no disk image" + (warnings.isEmpty ? "" : " (\(warnings.joined(separator: "; ")))"))
+            throw ImageError(.invalid, file: archive, "archive holds no disk image" + (warnings.isEmpty ? "" : " (\(warnings.joined(separator: "; ")))"))
         }
         return inputs
     }

@@ -48,7 +48,7 @@ public enum ImageCheck {
         if let problem = input.unreadable { throw problem }
         let (info, guestDisk) = try inspect(input, readGuest: context.readGuest)
         let imageCase = ImageCase(
-            fileName: input.displayName, info: info, guest: info.guest.map(guestFacts),
+            fileName: input.displayName, info: info, guest: info.guest.map(GuestFacts.init),
             metadata: input.metadata, packageBytes: input.packageBytes, dataDiskCount: dataDiskCount,
             regionOverride: context.regionOverride, releaseFileRegions: context.releaseFileRegions,
             sellerOwner: context.sellerOwner, releasedIDs: context.releasedIDs)
@@ -83,13 +83,5 @@ public enum ImageCheck {
                 return (info, .failure(error))
             }
         }
-    }
-
-    /// The plain facts of a guest view that the rules look at.
-    static func guestFacts(_ view: GuestView) -> GuestFacts {
-        let table = PartitionTable(rawValue: view.partitionTable) ?? .none
-        let boot = GuestBoot(rawValue: view.boot) ?? .none
-        let hasFilesystem = view.wholeDiskFilesystem != nil || view.partitions.contains { $0.filesystem != nil }
-        return GuestFacts(partitionTable: table, boot: boot, hasFilesystem: hasFilesystem)
     }
 }

@@ -50,5 +50,5 @@ func diagnosingFailures<Output>(_ outcomes: [Result<Output, ImageError>]) -> (re
 
 /// `error` as an `ImageError` attributed to `name`.
 private func imageError(_ error: any Error, naming name: String) -> ImageError {
-    (error as? ImageError)?.attributed(to: name) ?? ImageError(file: name, "\(error)")
+    (error as? ImageError)?.attributed(to: name) ?? ImageError(.io, file: name, "\(error)")
 }

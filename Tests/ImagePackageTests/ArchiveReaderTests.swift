@@ -38,7 +38,7 @@ final class PackageScratch {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ImageError(file: tool, "failed: " + String(decoding: errData, as: UTF8.self))
+            throw ImageError(.io, file: tool, "failed: " + String(decoding: errData, as: UTF8.self))
         }
         return String(decoding: outData, as: UTF8.self)
     }
@@ -94,6 +94,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
         let middle = UInt64(ArchiveReader.headBytes + ArchiveReader.tailBytes)
         let error = try #require(throws: ImageError.self) { try source.read(at: middle, count: 16) }
         #expect(error.message.contains("blob.img") && error.message.contains("\(middle)"))
+        #expect(error.kind == .limit && error.offset == middle)
         // Straddling the head's end into the dropped middle is refused too.
         #expect(throws: ImageError.self) { try source.read(at: UInt64(ArchiveReader.headBytes - 8), count: 16) }
     }
