@@ -49,6 +49,7 @@ let package = Package(
                 "Findings",
                 "DiskImage",
                 "ImagePackage",
+                "GuestScan",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(

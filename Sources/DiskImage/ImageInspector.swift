@@ -71,22 +71,23 @@ public struct ImageInspector: Sendable {
     /// guest disk holds. A guest that cannot be read (encrypted, no public format, a damaged
     /// block map) is a warning, not an error: the header facts still stand.
     public func inspect(path: String, guest: Bool) throws -> ImageInfo {
-        guest ? try inspectWithGuestDisk(path: path).info : try inspect(path: path)
+        guest ? try inspectWithGuest(path: path).info : try inspect(path: path)
     }
 
-    /// `inspect(path:guest: true)`, also handing back the guest's disk, or why it could not be
-    /// opened, for callers that read more of the guest, such as the security scan.
-    public func inspectWithGuestDisk(path: String) throws -> (info: ImageInfo, disk: Result<any ByteSource, ImageError>) {
+    /// `inspect(path:guest: true)`, also handing back the guest's disk opened (with its view, or
+    /// why that could not be read), or why it could not be opened, for callers that read more of
+    /// the guest, such as the security scan.
+    public func inspectWithGuest(path: String) throws -> (info: ImageInfo, guest: Result<OpenedGuest, ImageError>) {
         let top = try inspectOpened(path: path)
         var info = top.info
+        let guest: Result<OpenedGuest, ImageError>
         do {
-            let disk = try openGuest(top).disk
-            info.guest = try GuestView.read(from: disk)
-            return (info, .success(disk))
+            guest = .success(try OpenedGuest(disk: try openGuest(top).disk))
         } catch let error as ImageError {
-            info.warnings.append("guest disk not read: \(error.message)")
-            return (info, .failure(error))
+            guest = .failure(error)
         }
+        info.take(guest, notRead: "guest disk not read")
+        return (info, guest)
     }
 
     /// Opens the guest's disk of the image at `path`, reading unallocated ranges through the
