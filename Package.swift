@@ -55,6 +55,7 @@ let package = Package(
                 "Findings",
                 "DiskImage",
                 "ImagePackage",
+                "GuestScan",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(

@@ -47,7 +47,7 @@ public struct InspectContext: Sendable {
     public func openRelated(_ name: String) throws -> (path: String, source: any ByteSource) {
         let path = FilePaths.combine(base: filename, name)
         guard let resolver else {
-            throw ImageError("\(name): cannot be opened here (no file system to resolve it)")
+            throw ImageError(.unsupported, "\(name): cannot be opened here (no file system to resolve it)")
         }
         return (path, try resolver.open(path))
     }

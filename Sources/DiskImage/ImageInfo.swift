@@ -1,3 +1,13 @@
+/// How an image's guest data is encrypted. The raw value is QEMU's name, which reports print.
+public enum EncryptionFormat: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// qcow's and qcow2's legacy AES-CBC.
+    case aes
+    /// LUKS: a LUKS container, or qcow2's LUKS full disk encryption.
+    case luks
+
+    public var description: String { rawValue }
+}
+
 /// What koopack learned from one image's header: the facts `qemu-img info` reports, under the
 /// same names, plus koopack's own (`subformat`, parent references, warnings).
 public struct ImageInfo: Sendable {
@@ -16,8 +26,8 @@ public struct ImageInfo: Sendable {
     public var clusterSize: UInt64?
     /// Whether the guest's data is encrypted in the image.
     public var encrypted: Bool = false
-    /// The encryption scheme when encrypted: `aes`, `luks`.
-    public var encryptionFormat: String?
+    /// The encryption scheme the header names when encrypted.
+    public var encryptionFormat: EncryptionFormat?
     /// The backing file exactly as the header names it.
     public var backingFilename: String?
     /// The backing file resolved against the image's own directory, as QEMU does.
@@ -54,6 +64,12 @@ public struct ImageInfo: Sendable {
     /// Whether the image depends on another file for its guest data.
     public var isSelfContained: Bool {
         backingFilename == nil && parentReference == nil && externalDataFile == nil
+    }
+
+    /// How the guest's data is encrypted, when it is: the scheme the header names, or LUKS for
+    /// a LUKS container (whose format is the encryption itself).
+    public var encryption: EncryptionFormat? {
+        encryptionFormat ?? (format == LUKSFormat.name ? .luks : nil)
     }
 }
 

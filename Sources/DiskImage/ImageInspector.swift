@@ -57,106 +57,117 @@ public struct ImageInspector: Sendable {
 
     /// `inspect(path:)`, also handing back the opened file and its format, so the guest can be
     /// opened without reading the header again.
-    private func inspectOpened(path: String) throws -> (source: any ByteSource, format: any ImageFormat.Type, info: ImageInfo) {
-        let source: any ByteSource
-        do { source = try resolver.open(path) } catch let error as ImageError { throw error.attributed(to: path) }
-        let (format, header) = try readHeader(source, filename: path)
-        var info = header
-        if info.actualSize == nil { info.actualSize = resolver.allocatedSize(of: path) }
+    private func inspectOpened(path: String) throws -> ChainLink {
+        var top = try openLink(path)
+        if top.info.actualSize == nil { top.info.actualSize = resolver.allocatedSize(of: path) }
         var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
-        var current = info
-        while let next = current.fullBackingFilename {
-            guard info.backingChain.count < Self.maxBackingDepth else {
-                throw ImageError(file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
-            }
-            let key = resolver.canonicalPath(next) ?? next
-            guard seen.insert(key).inserted else {
-                throw ImageError(file: path, "backing loop: \(next) appears twice in the backing chain")
-            }
-            let parent: ImageInfo
-            do {
-                let parentSource = try resolver.open(next)
-                parent = try inspectHeader(parentSource, filename: next)
-            } catch let error as ImageError {
-                info.warnings.append("backing file \(next) cannot be read: \(error.attributed(to: next).message)")
-                break
-            }
-            info.backingChain.append(parent)
-            current = parent
-        }
-        return (source, format, info)
+        let walk = try backingChain(below: top, seen: &seen, strict: false)
+        top.info.backingChain = walk.links.map(\.info)
+        top.info.warnings += walk.warnings
+        return top
     }
 
     /// Reads the image at `path` as `inspect(path:)` does, then, when `guest` is true, what its
     /// guest disk holds. A guest that cannot be read (encrypted, no public format, a damaged
     /// block map) is a warning, not an error: the header facts still stand.
     public func inspect(path: String, guest: Bool) throws -> ImageInfo {
-        guest ? try inspectWithGuestDisk(path: path).info : try inspect(path: path)
+        guest ? try inspectWithGuest(path: path).info : try inspect(path: path)
     }
 
-    /// `inspect(path:guest: true)`, also handing back the guest's disk, or why it could not be
-    /// opened, for callers that read more of the guest, such as the security scan.
-    public func inspectWithGuestDisk(path: String) throws -> (info: ImageInfo, disk: Result<any ByteSource, ImageError>) {
-        let (source, format, header) = try inspectOpened(path: path)
-        var info = header
+    /// `inspect(path:guest: true)`, also handing back the guest's disk opened (with its view, or
+    /// why that could not be read), or why it could not be opened, for callers that read more of
+    /// the guest, such as the security scan.
+    public func inspectWithGuest(path: String) throws -> (info: ImageInfo, guest: Result<OpenedGuest, ImageError>) {
+        let top = try inspectOpened(path: path)
+        var info = top.info
+        let guest: Result<OpenedGuest, ImageError>
         do {
-            var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
-            let disk = try openGuest(source, format: format, header: header, filename: path, depth: 0, seen: &seen).disk
-            info.guest = try GuestView.read(from: disk)
-            return (info, .success(disk))
+            guest = .success(try OpenedGuest(disk: try openGuest(top).disk))
         } catch let error as ImageError {
-            info.warnings.append("guest disk not read: \(error.message)")
-            return (info, .failure(error))
+            guest = .failure(error)
         }
+        info.take(guest, notRead: "guest disk not read")
+        return (info, guest)
     }
 
     /// Opens the guest's disk of the image at `path`, reading unallocated ranges through the
     /// backing chain. Returns the header facts too, so callers do not read them twice.
     public func openGuest(path: String) throws -> (info: ImageInfo, disk: any ByteSource) {
-        var seen: Set<String> = []
-        return try openGuest(path: path, depth: 0, seen: &seen)
+        try openGuest(try openLink(path))
     }
 
     /// Opens the guest's disk of an image that is already in memory or otherwise open; related
     /// files (backing, extents) resolve against `filename`.
     public func openGuest(_ source: any ByteSource, filename: String) throws -> (info: ImageInfo, disk: any ByteSource) {
-        var seen: Set<String> = [resolver.canonicalPath(filename) ?? filename]
-        return try openGuest(source, filename: filename, depth: 0, seen: &seen)
+        let (format, info) = try readHeader(source, filename: filename)
+        return try openGuest(ChainLink(filename: filename, source: source, format: format, info: info))
     }
 
-    private func openGuest(path: String, depth: Int, seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
-        guard depth <= Self.maxBackingDepth else {
-            throw ImageError(file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
-        }
-        guard seen.insert(resolver.canonicalPath(path) ?? path).inserted else {
-            throw ImageError(file: path, "backing loop: \(path) appears twice in the backing chain")
-        }
+    /// One image of a backing chain, opened: its name, its bytes, the format that claims them
+    /// and the header that format read.
+    private struct ChainLink {
+        let filename: String
+        let source: any ByteSource
+        let format: any ImageFormat.Type
+        var info: ImageInfo
+    }
+
+    /// The image at `path`, opened and its header read; errors name `path`.
+    private func openLink(_ path: String) throws -> ChainLink {
         let source: any ByteSource
         do { source = try resolver.open(path) } catch let error as ImageError { throw error.attributed(to: path) }
-        return try openGuest(source, filename: path, depth: depth, seen: &seen)
+        let (format, info) = try readHeader(source, filename: path)
+        return ChainLink(filename: path, source: source, format: format, info: info)
     }
 
-    private func openGuest(_ source: any ByteSource, filename: String, depth: Int,
-                           seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
-        let (format, header) = try readHeader(source, filename: filename)
-        return try openGuest(source, format: format, header: header, filename: filename, depth: depth, seen: &seen)
-    }
-
-    /// Opens the guest of an image whose header is already read, opening its backing chain first.
-    private func openGuest(_ source: any ByteSource, format: any ImageFormat.Type, header: ImageInfo, filename: String,
-                           depth: Int, seen: inout Set<String>) throws -> (info: ImageInfo, disk: any ByteSource) {
-        var info = header
-        var backing: (any ByteSource)?
-        if let next = info.fullBackingFilename {
-            let parent = try openGuest(path: next, depth: depth + 1, seen: &seen)
-            backing = parent.disk
-            info.backingChain = [parent.info] + parent.info.backingChain
+    /// The backing chain below `top`, nearest first: each backing file opened and its header
+    /// read, the one walk both the header facts and the guest's disk use. A loop (a file met
+    /// twice, by canonical path, counting those already in `seen`) or a chain deeper than
+    /// `maxBackingDepth` is an error naming `top`. A backing file that cannot be opened or read
+    /// is an error naming that file when `strict` (the guest's disk cannot be read without it),
+    /// else it ends the walk with a warning (the header facts still stand).
+    private func backingChain(below top: ChainLink, seen: inout Set<String>,
+                              strict: Bool) throws -> (links: [ChainLink], warnings: [String]) {
+        var links: [ChainLink] = []
+        var current = top
+        while let next = current.info.fullBackingFilename {
+            guard links.count < Self.maxBackingDepth else {
+                throw ImageError(.limit, file: top.filename, "backing chain is deeper than \(Self.maxBackingDepth) images")
+            }
+            guard seen.insert(resolver.canonicalPath(next) ?? next).inserted else {
+                throw ImageError(.loop, file: top.filename, "backing loop: \(next) appears twice in the backing chain")
+            }
+            do {
+                current = try openLink(next)
+            } catch let error as ImageError {
+                if strict { throw error }
+                return (links, ["backing file \(next) cannot be read: \(error.attributed(to: next).message)"])
+            }
+            links.append(current)
         }
-        let context = InspectContext(filename: filename, resolver: resolver)
+        return (links, [])
+    }
+
+    /// Opens the guest of an image whose header is already read: its backing chain first, from
+    /// the bottom up, each image reading unallocated ranges through the one below it.
+    private func openGuest(_ top: ChainLink) throws -> (info: ImageInfo, disk: any ByteSource) {
+        var seen: Set<String> = [resolver.canonicalPath(top.filename) ?? top.filename]
+        var backing: (info: ImageInfo, disk: any ByteSource)?
+        for link in try backingChain(below: top, seen: &seen, strict: true).links.reversed() {
+            backing = try openGuest(link, over: backing)
+        }
+        return try openGuest(top, over: backing)
+    }
+
+    /// Opens one image of a chain over the guest of the image below it (none at the bottom).
+    private func openGuest(_ link: ChainLink, over backing: (info: ImageInfo, disk: any ByteSource)?) throws -> (info: ImageInfo, disk: any ByteSource) {
+        var info = link.info
+        info.backingChain = backing.map { [$0.info] + $0.info.backingChain } ?? []
+        let context = InspectContext(filename: link.filename, resolver: resolver)
         do {
-            return (info, try format.openGuest(source, info: info, context: context, backing: backing))
+            return (info, try link.format.openGuest(link.source, info: info, context: context, backing: backing?.disk))
         } catch let error as ImageError {
-            throw error.attributed(to: filename)
+            throw error.attributed(to: link.filename)
         }
     }
 }

@@ -109,18 +109,18 @@ public struct Ext4Superblock: Sendable {
         let at = { (field: Int) in offset + UInt64(field) }
         let magicValue = try w.u16le(0x38)
         guard magicValue == magic else {
-            throw ImageError.invalid("ext4 superblock magic", at: at(0x38),
+            throw ImageError.invalid(.badMagic, "ext4 superblock magic", at: at(0x38),
                                      "0x\(String(magicValue, radix: 16)) is not 0xef53")
         }
         let logBlockSize = try w.u32le(0x18)
         guard logBlockSize <= maxLogBlockSize else {
-            throw ImageError.invalid("ext4 s_log_block_size", at: at(0x18),
+            throw ImageError.invalid(.outOfRange, "ext4 s_log_block_size", at: at(0x18),
                                      "\(logBlockSize) gives a block size above the 64 KiB ext4 allows")
         }
         let blockSize = UInt64(1024) << UInt64(logBlockSize)
         let inodesCount = try w.u32le(0x0)
         guard inodesCount > 0 else {
-            throw ImageError.invalid("ext4 s_inodes_count", at: at(0x0), "the filesystem has no inodes")
+            throw ImageError.invalid(.outOfRange, "ext4 s_inodes_count", at: at(0x0), "the filesystem has no inodes")
         }
         let revision = try w.u32le(0x4C)
         let featureCompat = revision >= 1 ? try w.u32le(0x5C) : 0
@@ -131,27 +131,27 @@ public struct Ext4Superblock: Sendable {
         if is64 { blocksCount |= UInt64(try w.u32le(0x150)) << 32 }
         let firstDataBlock = try w.u32le(0x14)
         guard UInt64(firstDataBlock) < blocksCount else {
-            throw ImageError.invalid("ext4 s_first_data_block", at: at(0x14),
+            throw ImageError.invalid(.outOfRange, "ext4 s_first_data_block", at: at(0x14),
                                      "\(firstDataBlock) is not below the block count \(blocksCount)")
         }
         guard !blocksCount.multipliedReportingOverflow(by: blockSize).overflow else {
-            throw ImageError.invalid("ext4 s_blocks_count", at: at(0x4),
+            throw ImageError.invalid(.outOfRange, "ext4 s_blocks_count", at: at(0x4),
                                      "\(blocksCount) blocks of \(blockSize) bytes overflow a 64-bit size")
         }
         let blocksPerGroup = try w.u32le(0x20)
         guard blocksPerGroup > 0 else {
-            throw ImageError.invalid("ext4 s_blocks_per_group", at: at(0x20), "is 0")
+            throw ImageError.invalid(.outOfRange, "ext4 s_blocks_per_group", at: at(0x20), "is 0")
         }
         let inodesPerGroup = try w.u32le(0x28)
         guard inodesPerGroup > 0, UInt64(inodesPerGroup) <= blockSize * 8 else {
-            throw ImageError.invalid("ext4 s_inodes_per_group", at: at(0x28),
+            throw ImageError.invalid(.outOfRange, "ext4 s_inodes_per_group", at: at(0x28),
                                      "\(inodesPerGroup) does not fit one inode bitmap block of \(blockSize) bytes")
         }
         var inodeSize: UInt32 = 128
         if revision >= 1 {
             inodeSize = UInt32(try w.u16le(0x58))
             guard inodeSize >= 128, UInt64(inodeSize) <= blockSize, inodeSize & (inodeSize - 1) == 0 else {
-                throw ImageError.invalid("ext4 s_inode_size", at: at(0x58),
+                throw ImageError.invalid(.outOfRange, "ext4 s_inode_size", at: at(0x58),
                                          "\(inodeSize) is not a power of two from 128 to the block size \(blockSize)")
             }
         }
@@ -159,14 +159,14 @@ public struct Ext4Superblock: Sendable {
         if is64 {
             descriptorSize = UInt32(try w.u16le(0xFE))
             guard descriptorSize >= 32, descriptorSize <= 1024, descriptorSize & (descriptorSize - 1) == 0 else {
-                throw ImageError.invalid("ext4 s_desc_size", at: at(0xFE),
+                throw ImageError.invalid(.outOfRange, "ext4 s_desc_size", at: at(0xFE),
                                          "\(descriptorSize) is not a power of two from 32 to 1024")
             }
         }
         let groupCount = (blocksCount - UInt64(firstDataBlock) + UInt64(blocksPerGroup) - 1) / UInt64(blocksPerGroup)
         let (inodeCapacity, overflow) = groupCount.multipliedReportingOverflow(by: UInt64(inodesPerGroup))
         guard overflow || inodeCapacity >= UInt64(inodesCount) else {
-            throw ImageError.invalid("ext4 s_inodes_count", at: at(0x0),
+            throw ImageError.invalid(.outOfRange, "ext4 s_inodes_count", at: at(0x0),
                                      "\(inodesCount) inodes do not fit \(groupCount) groups of \(inodesPerGroup)")
         }
         return Ext4Superblock(
@@ -215,13 +215,13 @@ public struct Ext4FileSystem: GuestFileSystem {
 
     /// `ext4`, `ext3` or `ext2`, as `blkid` names it: ext4 when it uses a feature ext3 lacks,
     /// ext3 when it has a journal, else ext2.
-    public var kind: String {
+    public var kind: FilesystemKind {
         let ext3Incompat: UInt32 = 0x2 | 0x4 | 0x10  // filetype, needs_recovery, meta_bg
         let ext3RoCompat: UInt32 = 0x1 | 0x2 | 0x4  // sparse_super, large_file, btree_dir
         if superblock.featureIncompat & ~ext3Incompat != 0 || superblock.featureRoCompat & ~ext3RoCompat != 0 {
-            return "ext4"
+            return .ext4
         }
-        return superblock.featureCompat & Ext4Superblock.compatHasJournal != 0 ? "ext3" : "ext2"
+        return superblock.featureCompat & Ext4Superblock.compatHasJournal != 0 ? .ext3 : .ext2
     }
 
     /// Inode 2 is always the root directory.
@@ -238,7 +238,7 @@ public struct Ext4FileSystem: GuestFileSystem {
             (Ext4Superblock.incompatJournalDevice, "journal_dev (an external journal, not a filesystem)"),
         ]
         for (bit, name) in unreadable where superblock.has(incompat: bit) {
-            throw ImageError.invalid("ext4 s_feature_incompat", at: Ext4Superblock.offset + 0x60,
+            throw ImageError.invalid(.unsupported, "ext4 s_feature_incompat", at: Ext4Superblock.offset + 0x60,
                                      "feature \(name) is not supported")
         }
         // Replay the journal's committed transactions in memory (Ext4Journal), so that reads
@@ -263,7 +263,7 @@ public struct Ext4FileSystem: GuestFileSystem {
     /// The byte offset of block `block`, after checking it lies inside the filesystem.
     func blockOffset(_ block: UInt64, what: @autoclosure () -> String) throws -> UInt64 {
         guard block < superblock.blocksCount else {
-            throw ImageError("\(what()): block \(block) lies past the end of the filesystem (\(superblock.blocksCount) blocks)")
+            throw ImageError(.outOfRange, "\(what()): block \(block) lies past the end of the filesystem (\(superblock.blocksCount) blocks)")
         }
         return block * superblock.blockSize
     }
@@ -288,9 +288,9 @@ public struct Ext4FileSystem: GuestFileSystem {
             return (first + 1 + descriptorBlockIndex, index)
         }
         let (metaGroupFirst, overflow) = descriptorBlockIndex.multipliedReportingOverflow(by: perBlock)
-        guard !overflow else { throw ImageError("ext4 group \(group): meta_bg descriptor location overflows") }
+        guard !overflow else { throw ImageError(.outOfRange, "ext4 group \(group): meta_bg descriptor location overflows") }
         let (groupStart, overflow2) = metaGroupFirst.multipliedReportingOverflow(by: UInt64(superblock.blocksPerGroup))
-        guard !overflow2 else { throw ImageError("ext4 group \(group): meta_bg descriptor location overflows") }
+        guard !overflow2 else { throw ImageError(.outOfRange, "ext4 group \(group): meta_bg descriptor location overflows") }
         let block = first + groupStart + (superblock.groupHasSuperblock(metaGroupFirst) ? 1 : 0)
         return (block, index)
     }
@@ -298,7 +298,7 @@ public struct Ext4FileSystem: GuestFileSystem {
     /// The first block of group `group`'s inode table.
     func inodeTableBlock(group: UInt64) throws -> UInt64 {
         guard group < superblock.groupCount else {
-            throw ImageError("ext4 group \(group) is past the last group (\(superblock.groupCount) groups)")
+            throw ImageError(.outOfRange, "ext4 group \(group) is past the last group (\(superblock.groupCount) groups)")
         }
         let (block, index) = try descriptorBlock(forGroup: group)
         let what = "ext4 group descriptor \(group)"
@@ -310,7 +310,7 @@ public struct Ext4FileSystem: GuestFileSystem {
         let tableBlocks = (inodesBytes + superblock.blockSize - 1) / superblock.blockSize
         let (end, overflow) = table.addingReportingOverflow(tableBlocks)
         guard table > UInt64(superblock.firstDataBlock), !overflow, end <= superblock.blocksCount else {
-            throw ImageError.invalid("\(what) bg_inode_table", at: window.base + UInt64(base + 0x8),
+            throw ImageError.invalid(.outOfRange, "\(what) bg_inode_table", at: window.base + UInt64(base + 0x8),
                                      "inode table at block \(table) (\(tableBlocks) blocks) lies outside the filesystem (\(superblock.blocksCount) blocks)")
         }
         return table

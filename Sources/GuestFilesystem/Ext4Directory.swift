@@ -13,10 +13,10 @@ extension Ext4FileSystem {
     public func directoryEntries(_ number: UInt64) throws -> [GuestDirectoryEntry] {
         let node = try rawInode(number)
         guard node.type == .directory else {
-            throw ImageError("ext4 inode \(number) is not a directory")
+            throw ImageError(.invalid, "ext4 inode \(number) is not a directory")
         }
         guard node.size <= Self.maxDirectoryBytes else {
-            throw ImageError("ext4 directory inode \(number) is \(node.size) bytes, more than the \(Self.maxDirectoryBytes) koopack reads")
+            throw ImageError(.limit, "ext4 directory inode \(number) is \(node.size) bytes, more than the \(Self.maxDirectoryBytes) koopack reads")
         }
         var entries: [GuestDirectoryEntry] = []
         if node.has(Ext4Inode.inlineDataFlag) {
@@ -39,7 +39,7 @@ extension Ext4FileSystem {
             let chunk = min(Self.directoryBlocksPerRead, blocks - block)
             let bytes = try readData(node, at: block * blockSize, count: Int(chunk * blockSize))
             guard UInt64(bytes.count) == chunk * blockSize else {
-                throw ImageError("ext4 directory inode \(number): short read at byte \(block * blockSize)")
+                throw ImageError(.truncated, "ext4 directory inode \(number): short read at byte \(block * blockSize)")
             }
             for i in 0..<Int(chunk) {
                 let start = i * Int(blockSize)
@@ -64,20 +64,20 @@ extension Ext4FileSystem {
         while o < w.count {
             let where_ = "ext4 directory inode \(directory): entry at byte \(start + UInt64(o))"
             guard w.count - o >= 8 else {
-                throw ImageError("\(where_): \(w.count - o) bytes left, too few for an entry header")
+                throw ImageError(.outOfRange, "\(where_): \(w.count - o) bytes left, too few for an entry header")
             }
             let inode = try w.u32le(o)
             var recordLength = Int(try w.u16le(o + 4))
             if superblock.blockSize == 65536 && (recordLength == 0 || recordLength == 65535) { recordLength = 65536 }
             let nameLength = hasFiletype ? Int(try w.u8(o + 6)) : Int(try w.u16le(o + 6))
             guard recordLength >= 8, recordLength % 4 == 0 else {
-                throw ImageError("\(where_): record length \(recordLength) is not a multiple of 4 of at least 8")
+                throw ImageError(.outOfRange, "\(where_): record length \(recordLength) is not a multiple of 4 of at least 8")
             }
             guard recordLength <= w.count - o else {
-                throw ImageError("\(where_): record length \(recordLength) runs past the end of its block (\(w.count - o) bytes left)")
+                throw ImageError(.outOfRange, "\(where_): record length \(recordLength) runs past the end of its block (\(w.count - o) bytes left)")
             }
             guard nameLength <= recordLength - 8 else {
-                throw ImageError("\(where_): name length \(nameLength) does not fit its record length \(recordLength)")
+                throw ImageError(.outOfRange, "\(where_): name length \(nameLength) does not fit its record length \(recordLength)")
             }
             if inode != 0 && nameLength > 0 {
                 let nameBytes = try w.slice(o + 8, nameLength)
@@ -102,10 +102,10 @@ extension Ext4FileSystem {
     public func symlinkTarget(_ number: UInt64) throws -> String {
         let node = try rawInode(number)
         guard node.type == .symlink else {
-            throw ImageError("ext4 inode \(number) is not a symbolic link")
+            throw ImageError(.invalid, "ext4 inode \(number) is not a symbolic link")
         }
         guard node.size > 0, node.size <= UInt64(GuestPaths.maxSymlinkTarget) else {
-            throw ImageError("ext4 symlink inode \(number): target length \(node.size) is not between 1 and \(GuestPaths.maxSymlinkTarget)")
+            throw ImageError(.outOfRange, "ext4 symlink inode \(number): target length \(node.size) is not between 1 and \(GuestPaths.maxSymlinkTarget)")
         }
         let length = Int(node.size)
         var bytes: [UInt8]
@@ -121,7 +121,7 @@ extension Ext4FileSystem {
             }
         }
         guard bytes.count == length else {
-            throw ImageError("ext4 symlink inode \(number): target holds \(bytes.count) of \(length) bytes")
+            throw ImageError(.truncated, "ext4 symlink inode \(number): target holds \(bytes.count) of \(length) bytes")
         }
         if let nul = bytes.firstIndex(of: 0) { bytes.removeSubrange(nul...) }
         return String(decoding: bytes, as: UTF8.self)

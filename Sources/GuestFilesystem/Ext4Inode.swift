@@ -72,7 +72,7 @@ extension Ext4FileSystem {
     /// The inode record `number`, from its group's inode table.
     func rawInode(_ number: UInt64) throws -> Ext4Inode {
         guard number >= 1, number <= UInt64(superblock.inodesCount) else {
-            throw ImageError("ext4 inode \(number) is out of range (the filesystem has inodes 1 to \(superblock.inodesCount))")
+            throw ImageError(.outOfRange, "ext4 inode \(number) is out of range (the filesystem has inodes 1 to \(superblock.inodesCount))")
         }
         let group = (number - 1) / UInt64(superblock.inodesPerGroup)
         let index = (number - 1) % UInt64(superblock.inodesPerGroup)
@@ -109,7 +109,7 @@ extension Ext4FileSystem {
     public func read(_ number: UInt64, at offset: UInt64, count: Int) throws -> [UInt8] {
         let node = try rawInode(number)
         guard node.type == .regular else {
-            throw ImageError("ext4 inode \(number) is not a regular file")
+            throw ImageError(.invalid, "ext4 inode \(number) is not a regular file")
         }
         return try readData(node, at: offset, count: count)
     }
@@ -117,17 +117,17 @@ extension Ext4FileSystem {
     /// Up to `count` bytes of the data of `node` (a file, directory or slow symlink) from `offset`.
     func readData(_ node: Ext4Inode, at offset: UInt64, count: Int) throws -> [UInt8] {
         guard count >= 0, count <= Self.maxReadCount else {
-            throw ImageError("ext4 inode \(node.number): a read of \(count) bytes is more than the \(Self.maxReadCount) koopack reads at once")
+            throw ImageError(.limit, "ext4 inode \(node.number): a read of \(count) bytes is more than the \(Self.maxReadCount) koopack reads at once")
         }
         guard offset < node.size, count > 0 else { return [] }
         if node.has(Ext4Inode.encryptFlag) {
-            throw ImageError("ext4 inode \(node.number) is encrypted; koopack cannot read it")
+            throw ImageError(.unsupported, "ext4 inode \(node.number) is encrypted; koopack cannot read it")
         }
         let length = Int(min(UInt64(count), node.size - offset))
         if node.has(Ext4Inode.inlineDataFlag) {
             let data = try inlineData(node)
             guard UInt64(data.count) >= offset + UInt64(length) else {
-                throw ImageError("ext4 inode \(node.number): inline data holds \(data.count) bytes, the inode says \(node.size)")
+                throw ImageError(.outOfRange, "ext4 inode \(node.number): inline data holds \(data.count) bytes, the inode says \(node.size)")
             }
             return Array(data[Int(offset)..<(Int(offset) + length)])
         }
@@ -170,11 +170,11 @@ extension Ext4FileSystem {
                              visited: inout Set<UInt64>, budget: inout Int, runs: inout [Ext4BlockRun]) throws {
         budget -= 1
         guard budget >= 0 else {
-            throw ImageError("ext4 inode \(inode): extent tree has more than \(Self.maxExtentNodesPerRead) nodes in one read")
+            throw ImageError(.limit, "ext4 inode \(inode): extent tree has more than \(Self.maxExtentNodesPerRead) nodes in one read")
         }
         let magic = try node.u16le(0)
         guard magic == Self.extentMagic else {
-            throw ImageError.invalid("ext4 inode \(inode) extent header", at: node.base,
+            throw ImageError.invalid(.badMagic, "ext4 inode \(inode) extent header", at: node.base,
                                      "magic 0x\(String(magic, radix: 16)) is not 0xf30a")
         }
         let entries = Int(try node.u16le(2))
@@ -182,15 +182,15 @@ extension Ext4FileSystem {
         let depth = Int(try node.u16le(6))
         let capacity = (node.count - 12) / 12
         guard maxEntries <= capacity, entries <= maxEntries else {
-            throw ImageError.invalid("ext4 inode \(inode) extent header", at: node.base,
+            throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent header", at: node.base,
                                      "\(entries) entries (max \(maxEntries)) do not fit a node of \(node.count) bytes (at most \(capacity))")
         }
         guard depth <= Self.maxExtentDepth else {
-            throw ImageError.invalid("ext4 inode \(inode) extent header", at: node.base,
+            throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent header", at: node.base,
                                      "depth \(depth) is more than \(Self.maxExtentDepth)")
         }
         if let above = depthAbove, depth != above - 1 {
-            throw ImageError.invalid("ext4 inode \(inode) extent header", at: node.base,
+            throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent header", at: node.base,
                                      "depth \(depth) under a node of depth \(above) (a loop or a damaged tree)")
         }
         if depth == 0 {
@@ -205,11 +205,11 @@ extension Ext4FileSystem {
                 let hi = min(logical + length, end)
                 guard lo < hi else { continue }
                 guard start > 0 else {
-                    throw ImageError.invalid("ext4 inode \(inode) extent", at: node.base + UInt64(e),
+                    throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent", at: node.base + UInt64(e),
                                              "starts at block 0, which holds the superblock, not file data")
                 }
                 guard start + length <= superblock.blocksCount else {
-                    throw ImageError.invalid("ext4 inode \(inode) extent", at: node.base + UInt64(e),
+                    throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent", at: node.base + UInt64(e),
                                              "blocks \(start) to \(start + length) lie past the end of the filesystem (\(superblock.blocksCount) blocks)")
                 }
                 runs.append(Ext4BlockRun(logical: lo, physical: unwritten ? nil : start + (lo - logical), count: hi - lo))
@@ -221,7 +221,7 @@ extension Ext4FileSystem {
             let e = 12 + 12 * i
             let logical = UInt64(try node.u32le(e))
             if let previous, logical <= previous {
-                throw ImageError.invalid("ext4 inode \(inode) extent index", at: node.base + UInt64(e),
+                throw ImageError.invalid(.outOfRange, "ext4 inode \(inode) extent index", at: node.base + UInt64(e),
                                          "logical block \(logical) does not follow \(previous)")
             }
             previous = logical
@@ -229,7 +229,7 @@ extension Ext4FileSystem {
             guard logical < end, next > first else { continue }
             let child = UInt64(try node.u16le(e + 8)) << 32 | UInt64(try node.u32le(e + 4))
             guard visited.insert(child).inserted else {
-                throw ImageError.invalid("ext4 inode \(inode) extent index", at: node.base + UInt64(e),
+                throw ImageError.invalid(.loop, "ext4 inode \(inode) extent index", at: node.base + UInt64(e),
                                          "points again at block \(child): the extent tree loops")
             }
             let childNode = try metadataBlock(child, what: "ext4 inode \(inode) extent node")
@@ -282,7 +282,7 @@ extension Ext4FileSystem {
                 rest -= span
                 level += 1
                 guard level <= 3 else {
-                    throw ImageError("ext4 inode \(inode): logical block \(logical) is past what triple indirect blocks can map")
+                    throw ImageError(.outOfRange, "ext4 inode \(inode): logical block \(logical) is past what triple indirect blocks can map")
                 }
                 span *= perBlock
             }
@@ -306,7 +306,7 @@ extension Ext4FileSystem {
 
     private func checkedBlock(_ block: UInt64, inode: UInt64, what: String) throws -> UInt64 {
         guard block < superblock.blocksCount else {
-            throw ImageError("ext4 inode \(inode): \(what) \(block) lies past the end of the filesystem (\(superblock.blocksCount) blocks)")
+            throw ImageError(.outOfRange, "ext4 inode \(inode): \(what) \(block) lies past the end of the filesystem (\(superblock.blocksCount) blocks)")
         }
         return block
     }
@@ -317,7 +317,7 @@ extension Ext4FileSystem {
         var data = Array(area.bytes)
         guard node.size > UInt64(Ext4Inode.blockArea) else { return data }
         guard let extra = try inodeAttribute(node, index: 7, name: "data") else {
-            throw ImageError("ext4 inode \(node.number): \(node.size) bytes of inline data but no system.data attribute in the inode")
+            throw ImageError(.outOfRange, "ext4 inode \(node.number): \(node.size) bytes of inline data but no system.data attribute in the inode")
         }
         data += extra
         return data
@@ -345,11 +345,11 @@ extension Ext4FileSystem {
             let entryName = Array(try record.slice(entry + 16, nameLength))
             if nameIndex == index && entryName == wanted {
                 guard valueInode == 0 else {
-                    throw ImageError.invalid("ext4 inode \(node.number) attribute", at: record.base + UInt64(entry),
+                    throw ImageError.invalid(.unsupported, "ext4 inode \(node.number) attribute", at: record.base + UInt64(entry),
                                              "the value lives in inode \(valueInode) (ea_inode), which koopack does not read")
                 }
                 guard valueOffset <= record.count - first, valueSize <= record.count - first - valueOffset else {
-                    throw ImageError.invalid("ext4 inode \(node.number) attribute", at: record.base + UInt64(entry),
+                    throw ImageError.invalid(.outOfRange, "ext4 inode \(node.number) attribute", at: record.base + UInt64(entry),
                                              "value of \(valueSize) bytes at \(valueOffset) lies outside the inode")
                 }
                 return Array(try record.slice(first + valueOffset, valueSize))

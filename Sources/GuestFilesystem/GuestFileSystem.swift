@@ -44,7 +44,7 @@ public struct GuestDirectoryEntry: Sendable, Equatable {
 /// (`GuestPaths`), so every filesystem resolves paths the same way and never outside itself.
 public protocol GuestFileSystem: Sendable {
     /// `ext4`, `xfs`, `vfat`, ...
-    var kind: String { get }
+    var kind: FilesystemKind { get }
     /// The root directory's inode number.
     var rootInode: UInt64 { get }
     /// The inode `number`. Throws `ImageError` when it is out of range or damaged.

@@ -24,7 +24,7 @@ public enum GuestPaths {
         var steps = 0
         while let name = pending.popLast() {
             steps += 1
-            guard steps <= maxComponents else { throw ImageError("\(path): more than \(maxComponents) path components") }
+            guard steps <= maxComponents else { throw ImageError(.limit, "\(path): more than \(maxComponents) path components") }
             if name == "." { continue }
             if name == ".." {
                 if stack.count > 1 { stack.removeLast() }
@@ -39,7 +39,7 @@ public enum GuestPaths {
             if node.type == .symlink && (!isLast || followLast) {
                 symlinks += 1
                 guard symlinks <= maxSymlinks else {
-                    throw ImageError("\(path): more than \(maxSymlinks) symbolic links (a loop?)")
+                    throw ImageError(.loop, "\(path): more than \(maxSymlinks) symbolic links (a loop?)")
                 }
                 let target = try fs.symlinkTarget(entry.inode)
                 if target.hasPrefix("/") { stack = [fs.rootInode] }
@@ -58,7 +58,7 @@ public enum GuestPaths {
         let node = try fs.inode(number)
         guard node.type == .regular else { return nil }
         guard node.size <= UInt64(limit) else {
-            throw ImageError("\(path) is \(node.size) bytes, more than the \(limit) bytes koopack reads whole")
+            throw ImageError(.limit, "\(path) is \(node.size) bytes, more than the \(limit) bytes koopack reads whole")
         }
         return try fs.read(number, at: 0, count: Int(node.size))
     }

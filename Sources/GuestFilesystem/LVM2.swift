@@ -64,7 +64,7 @@ public struct LVM2PhysicalVolume: Sendable {
             let w = try source.window(at: UInt64(sector) * 512, count: 512, what: "LVM2 label sector")
             if w.matches(labelID, at: 0), w.matches(labelType, at: 24) { return w }
         }
-        throw ImageError(offset: 0, "no LVM2 label (\"LABELONE\" with \"LVM2 001\") in sectors 0 to 3")
+        throw ImageError(.badMagic, offset: 0, "no LVM2 label (\"LABELONE\" with \"LVM2 001\") in sectors 0 to 3")
     }
 
     /// Reads the label, PV header, metadata area header and current metadata text of the PV on
@@ -74,7 +74,7 @@ public struct LVM2PhysicalVolume: Sendable {
         let label = try Self.findLabel(source)
         let headerOffset = UInt64(try label.u32le(20))
         guard headerOffset >= 32, headerOffset <= 512 - 40 else {
-            throw ImageError.invalid("LVM2 label PV header offset", at: label.base + 20, "\(headerOffset) is not inside the label sector")
+            throw ImageError.invalid(.outOfRange, "LVM2 label PV header offset", at: label.base + 20, "\(headerOffset) is not inside the label sector")
         }
         let pv = ByteWindow(Array(try label.slice(Int(headerOffset), 512 - Int(headerOffset))), at: label.base + headerOffset)
         uuid = String(decoding: try pv.slice(0, 32), as: UTF8.self)
@@ -89,13 +89,13 @@ public struct LVM2PhysicalVolume: Sendable {
                 position += 16
                 if offset == 0 { break }
                 guard (list == 0 ? dataAreas.count : metadataAreas.count) < Self.maxAreas else {
-                    throw ImageError.invalid("LVM2 PV header area list", at: pv.base + UInt64(position), "has more than \(Self.maxAreas) entries")
+                    throw ImageError.invalid(.limit, "LVM2 PV header area list", at: pv.base + UInt64(position), "has more than \(Self.maxAreas) entries")
                 }
                 if list == 0 { dataAreas.append((offset, size)) } else { metadataAreas.append((offset, size)) }
             }
         }
         guard !metadataAreas.isEmpty else {
-            throw ImageError.invalid("LVM2 PV header", at: pv.base, "lists no metadata area")
+            throw ImageError.invalid(.invalid, "LVM2 PV header", at: pv.base, "lists no metadata area")
         }
         // The first area whose metadata is not marked ignored (pvchange --metadataignore).
         var found: (bytes: [UInt8], offset: UInt64)? = nil
@@ -103,26 +103,26 @@ public struct LVM2PhysicalVolume: Sendable {
             found = try Self.currentMetadata(source, area: area)
         }
         guard let text = found else {
-            throw ImageError.invalid("LVM2 PV header", at: pv.base, "every metadata area is marked ignored")
+            throw ImageError.invalid(.invalid, "LVM2 PV header", at: pv.base, "every metadata area is marked ignored")
         }
         metadata = try LVMMetadataParser.parse(text.bytes, base: text.offset)
         guard let (vgName, vg) = metadata.sections.first else {
-            throw ImageError(offset: text.offset, "LVM metadata text has no volume group section")
+            throw ImageError(.invalid, offset: text.offset, "LVM metadata text has no volume group section")
         }
         volumeGroup = vgName
         guard let sectors = vg["extent_size"]?.number, sectors >= 1, sectors <= Int64(UInt32.max) else {
-            throw ImageError(offset: text.offset, "LVM volume group \(vgName): extent_size is missing or out of range")
+            throw ImageError(.outOfRange, offset: text.offset, "LVM volume group \(vgName): extent_size is missing or out of range")
         }
         extentSize = UInt64(sectors) * 512
         let bare = uuid.filter { $0 != "-" }
         guard let (pvName, pvSection) = vg["physical_volumes"]?.sections.first(where: {
             ($0.1["id"]?.string ?? "").filter { $0 != "-" } == bare
         }) else {
-            throw ImageError(offset: text.offset, "LVM volume group \(vgName) does not list this physical volume (\(uuid))")
+            throw ImageError(.invalid, offset: text.offset, "LVM volume group \(vgName) does not list this physical volume (\(uuid))")
         }
         physicalVolumeName = pvName
         guard let peStart = pvSection["pe_start"]?.number, peStart >= 0, peStart <= Int64(UInt64.max / 512) else {
-            throw ImageError(offset: text.offset, "LVM physical volume \(pvName): pe_start is missing or out of range")
+            throw ImageError(.outOfRange, offset: text.offset, "LVM physical volume \(pvName): pe_start is missing or out of range")
         }
         dataStart = UInt64(peStart) * 512
         volumes = Self.logicalVolumes(in: vg, group: vgName)
@@ -135,20 +135,20 @@ public struct LVM2PhysicalVolume: Sendable {
         let (start, size) = area
         let header = try source.window(at: start, count: Int(metadataHeaderSize), what: "LVM2 metadata area header")
         guard header.matches(metadataMagic, at: 4) else {
-            throw ImageError.invalid("LVM2 metadata area header magic", at: start + 4, "is not \" LVM2 x[5A%r0N*>\"")
+            throw ImageError.invalid(.badMagic, "LVM2 metadata area header magic", at: start + 4, "is not \" LVM2 x[5A%r0N*>\"")
         }
         if try header.u32le(60) & rawLocationIgnored != 0 { return nil }
         let textOffset = try header.u64le(40)
         let textSize = try header.u64le(48)
         guard textSize >= 1, textSize <= UInt64(LVMMetadataParser.maxText) else {
-            throw ImageError.invalid("LVM2 metadata text size", at: start + 48, "\(textSize) is not 1 to \(LVMMetadataParser.maxText)")
+            throw ImageError.invalid(.outOfRange, "LVM2 metadata text size", at: start + 48, "\(textSize) is not 1 to \(LVMMetadataParser.maxText)")
         }
         guard size > metadataHeaderSize, textOffset >= metadataHeaderSize, textOffset < size,
               textSize <= size - metadataHeaderSize else {
-            throw ImageError.invalid("LVM2 metadata text location", at: start + 40, "offset \(textOffset), \(textSize) bytes do not fit the \(size)-byte metadata area")
+            throw ImageError.invalid(.outOfRange, "LVM2 metadata text location", at: start + 40, "offset \(textOffset), \(textSize) bytes do not fit the \(size)-byte metadata area")
         }
         let (absolute, overflow) = start.addingReportingOverflow(textOffset)
-        guard !overflow else { throw ImageError.invalid("LVM2 metadata text offset", at: start + 40, "overflows") }
+        guard !overflow else { throw ImageError.invalid(.outOfRange, "LVM2 metadata text offset", at: start + 40, "overflows") }
         let first = min(textSize, size - textOffset)
         var bytes = try source.readExactly(at: absolute, count: Int(first), what: "LVM2 metadata text")
         if first < textSize {
@@ -193,13 +193,13 @@ public struct LVM2PhysicalVolume: Sendable {
         for segment in lv.segments {
             let what = "LVM logical volume \(lv.name) segment at extent \(segment.startExtent)"
             guard segment.type == "striped", segment.stripeCount == 1 else {
-                throw ImageError("\(what): type \"\(segment.type)\" with \(segment.stripeCount) stripes is not linear; koopack reads linear volumes only")
+                throw ImageError(.unsupported, "\(what): type \"\(segment.type)\" with \(segment.stripeCount) stripes is not linear; koopack reads linear volumes only")
             }
             guard segment.physicalVolume == physicalVolumeName, let pvExtent = segment.physicalExtent else {
-                throw ImageError("\(what) lies on physical volume \(segment.physicalVolume ?? "?"), not this one (\(physicalVolumeName))")
+                throw ImageError(.unsupported, "\(what) lies on physical volume \(segment.physicalVolume ?? "?"), not this one (\(physicalVolumeName))")
             }
             guard segment.startExtent == expected else {
-                throw ImageError("\(what): segments leave a gap or overlap at extent \(expected)")
+                throw ImageError(.outOfRange, "\(what): segments leave a gap or overlap at extent \(expected)")
             }
             let (length, o1) = segment.extentCount.multipliedReportingOverflow(by: extentSize)
             let (lvStart, o2) = segment.startExtent.multipliedReportingOverflow(by: extentSize)
@@ -207,13 +207,13 @@ public struct LVM2PhysicalVolume: Sendable {
             let (pvOffset, o4) = dataStart.addingReportingOverflow(pvBytes)
             let (end, o5) = pvOffset.addingReportingOverflow(length)
             guard !(o1 || o2 || o3 || o4 || o5), end <= source.size else {
-                throw ImageError("\(what): \(segment.extentCount) extents from PV extent \(pvExtent) lie outside the physical volume (\(source.size) bytes)")
+                throw ImageError(.outOfRange, "\(what): \(segment.extentCount) extents from PV extent \(pvExtent) lie outside the physical volume (\(source.size) bytes)")
             }
             pieces.append((lvStart, length, pvOffset))
             expected = segment.startExtent + segment.extentCount
         }
         guard let firstPiece = pieces.first, let lastPiece = pieces.last else {
-            throw ImageError("LVM logical volume \(lv.name) has no segments")
+            throw ImageError(.invalid, "LVM logical volume \(lv.name) has no segments")
         }
         if pieces.count == 1 {
             return SliceByteSource(source, offset: firstPiece.pvOffset, length: firstPiece.length)

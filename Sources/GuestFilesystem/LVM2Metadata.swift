@@ -54,7 +54,7 @@ public struct LVMMetadataParser {
     /// Parses `text` (read at offset `base`) into its top-level section.
     public static func parse(_ text: [UInt8], base: UInt64 = 0) throws -> LVMValue {
         guard text.count <= maxText else {
-            throw ImageError(offset: base, "LVM metadata text of \(text.count) bytes is more than \(maxText)")
+            throw ImageError(.limit, offset: base, "LVM metadata text of \(text.count) bytes is more than \(maxText)")
         }
         var parser = LVMMetadataParser(bytes: text, base: base)
         return .section(try parser.items(depth: 0))
@@ -67,7 +67,7 @@ public struct LVMMetadataParser {
 
     private func fail(_ what: String) -> ImageError {
         let at = base + UInt64(position)
-        return ImageError(offset: at, "LVM metadata text at offset \(at): \(what)")
+        return ImageError(.invalid, offset: at, "LVM metadata text at offset \(at): \(what)")
     }
 
     private mutating func skipSpace() {

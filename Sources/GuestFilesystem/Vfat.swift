@@ -29,52 +29,52 @@ public struct FATBootSector: Sendable, Equatable {
     public static func parse(_ source: any ByteSource) throws -> FATBootSector {
         let w = try source.window(at: 0, count: 512, what: "FAT boot sector")
         guard try w.u16le(510) == 0xaa55 else {
-            throw ImageError.invalid("FAT boot sector signature", at: 510, "is not 55 AA")
+            throw ImageError.invalid(.badMagic, "FAT boot sector signature", at: 510, "is not 55 AA")
         }
         let bytesPerSector = UInt32(try w.u16le(11))
         guard bytesPerSector >= 512, bytesPerSector <= 4096, bytesPerSector.nonzeroBitCount == 1 else {
-            throw ImageError.invalid("FAT bytes per sector", at: 11, "\(bytesPerSector) is not a power of two from 512 to 4096")
+            throw ImageError.invalid(.outOfRange, "FAT bytes per sector", at: 11, "\(bytesPerSector) is not a power of two from 512 to 4096")
         }
         let sectorsPerCluster = UInt32(try w.u8(13))
         guard sectorsPerCluster >= 1, sectorsPerCluster.nonzeroBitCount == 1 else {
-            throw ImageError.invalid("FAT sectors per cluster", at: 13, "\(sectorsPerCluster) is not a power of two")
+            throw ImageError.invalid(.outOfRange, "FAT sectors per cluster", at: 13, "\(sectorsPerCluster) is not a power of two")
         }
         let reserved = UInt32(try w.u16le(14))
         let fats = UInt32(try w.u8(16))
         guard reserved >= 1, fats >= 1 else {
-            throw ImageError.invalid("FAT reserved sectors / FAT count", at: 14, "\(reserved) reserved sectors and \(fats) FATs")
+            throw ImageError.invalid(.outOfRange, "FAT reserved sectors / FAT count", at: 14, "\(reserved) reserved sectors and \(fats) FATs")
         }
         let rootEntries = UInt32(try w.u16le(17))
         let total16 = UInt64(try w.u16le(19))
         let total = total16 != 0 ? total16 : UInt64(try w.u32le(32))
         let fat16Size = UInt64(try w.u16le(22))
         let fatSize = fat16Size != 0 ? fat16Size : UInt64(try w.u32le(36))
-        guard fatSize >= 1 else { throw ImageError.invalid("FAT size", at: 22, "is 0 sectors") }
+        guard fatSize >= 1 else { throw ImageError.invalid(.outOfRange, "FAT size", at: 22, "is 0 sectors") }
         // All terms are at most 2^32 sectors of 2^12 bytes: no overflow in 64 bits.
         let rootSectors = (UInt64(rootEntries) * 32 + UInt64(bytesPerSector) - 1) / UInt64(bytesPerSector)
         let dataStart = UInt64(reserved) + UInt64(fats) * fatSize + rootSectors
         guard total > dataStart else {
-            throw ImageError.invalid("FAT total sectors", at: 19, "\(total) leaves no room for data after sector \(dataStart)")
+            throw ImageError.invalid(.outOfRange, "FAT total sectors", at: 19, "\(total) leaves no room for data after sector \(dataStart)")
         }
         let clusters = (total - dataStart) / UInt64(sectorsPerCluster)
         let bits = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32
         guard clusters >= 1, clusters <= 0x0fff_fff5 else {
-            throw ImageError.invalid("FAT cluster count", at: 19, "\(clusters) is out of range")
+            throw ImageError.invalid(.outOfRange, "FAT cluster count", at: 19, "\(clusters) is out of range")
         }
         // Every data cluster needs an entry in the FAT.
         let fatBytes = fatSize * UInt64(bytesPerSector)
         guard (clusters + 2) * UInt64(bits) / 8 <= fatBytes else {
-            throw ImageError.invalid("FAT size", at: 22, "\(fatSize) sectors cannot hold \(clusters) FAT\(bits) entries")
+            throw ImageError.invalid(.outOfRange, "FAT size", at: 22, "\(fatSize) sectors cannot hold \(clusters) FAT\(bits) entries")
         }
         var rootCluster: UInt32 = 0
         if bits == 32 {
             guard rootEntries == 0 else {
-                throw ImageError.invalid("FAT32 root entries", at: 17, "is \(rootEntries), must be 0")
+                throw ImageError.invalid(.outOfRange, "FAT32 root entries", at: 17, "is \(rootEntries), must be 0")
             }
             rootCluster = try w.u32le(44) & 0x0fff_ffff
         } else {
             guard rootEntries >= 1 else {
-                throw ImageError.invalid("FAT\(bits) root entries", at: 17, "is 0")
+                throw ImageError.invalid(.outOfRange, "FAT\(bits) root entries", at: 17, "is 0")
             }
         }
         return FATBootSector(fatBits: bits, bytesPerSector: bytesPerSector, sectorsPerCluster: sectorsPerCluster,
@@ -102,7 +102,7 @@ public struct VfatFileSystem: GuestFileSystem {
 
     public let source: any ByteSource
     public let boot: FATBootSector
-    public var kind: String { "vfat" }
+    public var kind: FilesystemKind { .vfat }
     public var rootInode: UInt64 { Self.rootNumber }
 
     /// Reads and checks the boot sector of the FAT volume on `source`.
@@ -115,11 +115,11 @@ public struct VfatFileSystem: GuestFileSystem {
     /// The 8.3 entry behind inode `number`.
     private func entry(_ number: UInt64) throws -> FATDirectoryEntry {
         guard number % 32 == 0, number >= boot.rootOffset, number < source.size else {
-            throw ImageError("FAT inode \(number) is not the offset of a directory entry in the volume")
+            throw ImageError(.outOfRange, "FAT inode \(number) is not the offset of a directory entry in the volume")
         }
         let w = try source.window(at: number, count: 32, what: "FAT directory entry")
         guard let entry = try FATDirectoryEntry(w, offset: number), entry.isFileOrDirectory else {
-            throw ImageError("FAT inode \(number) is not the offset of a file or directory entry")
+            throw ImageError(.outOfRange, "FAT inode \(number) is not the offset of a file or directory entry")
         }
         return entry
     }
@@ -141,7 +141,7 @@ public struct VfatFileSystem: GuestFileSystem {
             return try listEntries(regions: [(boot.rootOffset, UInt64(boot.rootEntries) * 32)])
         }
         let e = try entry(number)
-        guard e.isDirectory else { throw ImageError("FAT inode \(number) is not a directory") }
+        guard e.isDirectory else { throw ImageError(.invalid, "FAT inode \(number) is not a directory") }
         guard e.firstCluster != 0 else {
             return try listDirectory(cluster: boot.fatBits == 32 ? boot.rootCluster : 0)  // ".." to the root
         }
@@ -150,7 +150,7 @@ public struct VfatFileSystem: GuestFileSystem {
 
     public func read(_ number: UInt64, at offset: UInt64, count: Int) throws -> [UInt8] {
         let e = try entry(number)
-        guard !e.isDirectory else { throw ImageError("FAT inode \(number) is a directory") }
+        guard !e.isDirectory else { throw ImageError(.invalid, "FAT inode \(number) is a directory") }
         let size = UInt64(e.size)
         guard count > 0, offset < size else { return [] }
         let length = min(UInt64(min(count, Self.maxRead)), size - offset)
@@ -160,7 +160,7 @@ public struct VfatFileSystem: GuestFileSystem {
         let last = (offset + length - 1) / clusterSize
         let chain = try clusterChain(e.firstCluster, limit: last + 1, what: "FAT inode \(number)")
         guard UInt64(chain.count) > last else {
-            throw ImageError("FAT inode \(number): cluster chain has \(chain.count) clusters, the file's \(size) bytes need \(needed)")
+            throw ImageError(.outOfRange, "FAT inode \(number): cluster chain has \(chain.count) clusters, the file's \(size) bytes need \(needed)")
         }
         var output: [UInt8] = []
         output.reserveCapacity(Int(length))
@@ -174,13 +174,13 @@ public struct VfatFileSystem: GuestFileSystem {
     }
 
     public func symlinkTarget(_ number: UInt64) throws -> String {
-        throw ImageError("FAT inode \(number): FAT filesystems have no symbolic links")
+        throw ImageError(.invalid, "FAT inode \(number): FAT filesystems have no symbolic links")
     }
 
     /// Checks that `cluster` is a data cluster of this volume.
     private func checkedCluster(_ cluster: UInt32, what: String) throws -> UInt32 {
         guard cluster >= 2, cluster - 2 < boot.clusterCount else {
-            throw ImageError("\(what): cluster \(cluster) is out of range (2 to \(boot.clusterCount + 1))")
+            throw ImageError(.outOfRange, "\(what): cluster \(cluster) is out of range (2 to \(boot.clusterCount + 1))")
         }
         return cluster
     }
@@ -199,12 +199,12 @@ public struct VfatFileSystem: GuestFileSystem {
         var cache: (offset: UInt64, bytes: [UInt8])? = nil
         let endMarker: UInt32 = boot.fatBits == 12 ? 0xff8 : boot.fatBits == 16 ? 0xfff8 : 0x0fff_fff8
         guard limit <= Self.maxChainClusters else {
-            throw ImageError("\(what): reading \(limit) clusters of one chain is more than koopack's \(Self.maxChainClusters)")
+            throw ImageError(.limit, "\(what): reading \(limit) clusters of one chain is more than koopack's \(Self.maxChainClusters)")
         }
         var visited = Set<UInt32>()
         while UInt64(chain.count) < limit {
             guard visited.insert(cluster).inserted else {
-                throw ImageError("\(what): cluster chain loops back to cluster \(cluster) after \(chain.count) clusters")
+                throw ImageError(.loop, "\(what): cluster chain loops back to cluster \(cluster) after \(chain.count) clusters")
             }
             chain.append(cluster)
             let next = try fatEntry(cluster, cache: &cache)
@@ -261,7 +261,7 @@ public struct VfatFileSystem: GuestFileSystem {
             for slot in 0..<(w.count / 32) {
                 seen += 1
                 guard seen <= Self.maxDirectoryEntries else {
-                    throw ImageError(offset: region.offset, "FAT directory has more than \(Self.maxDirectoryEntries) entries")
+                    throw ImageError(.limit, offset: region.offset, "FAT directory has more than \(Self.maxDirectoryEntries) entries")
                 }
                 let offset = region.offset + UInt64(slot * 32)
                 let raw = ByteWindow(Array(try w.slice(slot * 32, 32)), at: offset)

@@ -44,27 +44,27 @@ public struct XFSSuperblock: Sendable, Equatable {
     public static func parse(_ source: any ByteSource) throws -> XFSSuperblock {
         let w = try source.window(at: 0, count: 256, what: "XFS superblock")
         guard try w.u32be(0) == magic else {
-            throw ImageError.invalid("XFS superblock magic", at: 0, "is not \"XFSB\"")
+            throw ImageError.invalid(.badMagic, "XFS superblock magic", at: 0, "is not \"XFSB\"")
         }
         let version = try w.u16be(100) & 0xf
         guard version == 4 || version == 5 else {
-            throw ImageError.invalid("XFS superblock version", at: 100, "is \(version), koopack reads versions 4 and 5")
+            throw ImageError.invalid(.unsupported, "XFS superblock version", at: 100, "is \(version), koopack reads versions 4 and 5")
         }
         let blockSize = try w.u32be(4)
         let blockLog = try w.u8(120)
         guard blockSize >= 512, blockSize <= 65536, blockSize.nonzeroBitCount == 1,
               blockSize == UInt32(1) << UInt32(blockLog) else {
-            throw ImageError.invalid("XFS block size", at: 4, "\(blockSize) (log \(blockLog)) is not a power of two from 512 to 65536")
+            throw ImageError.invalid(.outOfRange, "XFS block size", at: 4, "\(blockSize) (log \(blockLog)) is not a power of two from 512 to 65536")
         }
         let agBlocks = try w.u32be(84)
         let agCount = try w.u32be(88)
         let agBlockLog = try w.u8(124)
         guard agCount >= 1, agCount <= maxAGCount else {
-            throw ImageError.invalid("XFS allocation group count", at: 88, "\(agCount) is not between 1 and \(maxAGCount)")
+            throw ImageError.invalid(.outOfRange, "XFS allocation group count", at: 88, "\(agCount) is not between 1 and \(maxAGCount)")
         }
         guard agBlocks >= 1, agBlockLog <= 31, UInt64(agBlocks) <= UInt64(1) << UInt64(agBlockLog),
               agBlockLog == 0 || UInt64(agBlocks) > UInt64(1) << UInt64(agBlockLog - 1) else {
-            throw ImageError.invalid("XFS allocation group size", at: 84, "\(agBlocks) blocks does not match its log \(agBlockLog)")
+            throw ImageError.invalid(.outOfRange, "XFS allocation group size", at: 84, "\(agBlocks) blocks does not match its log \(agBlockLog)")
         }
         let inodeSize = try w.u16be(104)
         let inodesPerBlock = try w.u16be(106)
@@ -72,23 +72,23 @@ public struct XFSSuperblock: Sendable, Equatable {
         let inodesPerBlockLog = try w.u8(123)
         guard inodeSize >= 256, inodeSize <= 2048, inodeSize.nonzeroBitCount == 1,
               UInt32(inodeSize) == UInt32(1) << UInt32(inodeLog), UInt32(inodeSize) <= blockSize else {
-            throw ImageError.invalid("XFS inode size", at: 104, "\(inodeSize) (log \(inodeLog)) is not a power of two from 256 to 2048 within the block size")
+            throw ImageError.invalid(.outOfRange, "XFS inode size", at: 104, "\(inodeSize) (log \(inodeLog)) is not a power of two from 256 to 2048 within the block size")
         }
         guard UInt32(inodesPerBlock) == blockSize / UInt32(inodeSize),
               UInt32(inodesPerBlock) == UInt32(1) << UInt32(inodesPerBlockLog) else {
-            throw ImageError.invalid("XFS inodes per block", at: 106, "\(inodesPerBlock) (log \(inodesPerBlockLog)) does not match block size \(blockSize) / inode size \(inodeSize)")
+            throw ImageError.invalid(.outOfRange, "XFS inodes per block", at: 106, "\(inodesPerBlock) (log \(inodesPerBlockLog)) does not match block size \(blockSize) / inode size \(inodeSize)")
         }
         guard Int(agBlockLog) + Int(inodesPerBlockLog) + 32 <= 64 else {
-            throw ImageError.invalid("XFS allocation group size", at: 124, "log \(agBlockLog) plus inodes-per-block log \(inodesPerBlockLog) is more than the 32 bits of a group inode number")
+            throw ImageError.invalid(.outOfRange, "XFS allocation group size", at: 124, "log \(agBlockLog) plus inodes-per-block log \(inodesPerBlockLog) is more than the 32 bits of a group inode number")
         }
         let dirBlockLog = try w.u8(192)
         guard Int(blockLog) + Int(dirBlockLog) <= 16 else {
-            throw ImageError.invalid("XFS directory block size", at: 192, "block size \(blockSize) << \(dirBlockLog) is more than 65536")
+            throw ImageError.invalid(.outOfRange, "XFS directory block size", at: 192, "block size \(blockSize) << \(dirBlockLog) is more than 65536")
         }
         let dataBlocks = try w.u64be(8)
         let (agTotal, overflow) = UInt64(agBlocks).multipliedReportingOverflow(by: UInt64(agCount))
         guard !overflow, dataBlocks <= agTotal else {
-            throw ImageError.invalid("XFS data block count", at: 8, "\(dataBlocks) is more than \(agCount) groups of \(agBlocks) blocks")
+            throw ImageError.invalid(.outOfRange, "XFS data block count", at: 8, "\(dataBlocks) is more than \(agCount) groups of \(agBlocks) blocks")
         }
         let features2 = try w.u32be(200)
         let incompat = version == 5 ? try w.u32be(216) : 0
@@ -109,13 +109,13 @@ public struct XFSSuperblock: Sendable, Equatable {
         let agBlock = fsBlock & ((UInt64(1) << UInt64(agBlockLog)) - 1)
         let (end, overflow) = agBlock.addingReportingOverflow(count)
         guard agNumber < UInt64(agCount), !overflow, end <= UInt64(agBlocks) else {
-            throw ImageError("\(what): block \(fsBlock) (group \(agNumber), block \(agBlock), \(count) blocks) lies past the filesystem (\(agCount) groups of \(agBlocks) blocks)")
+            throw ImageError(.outOfRange, "\(what): block \(fsBlock) (group \(agNumber), block \(agBlock), \(count) blocks) lies past the filesystem (\(agCount) groups of \(agBlocks) blocks)")
         }
         // agNumber < 2^20 and agBlocks < 2^32, so the linear block fits in 52 bits; times a
         // block size of at most 2^16 it fits in 68 bits only in theory: check it.
         let linear = agNumber * UInt64(agBlocks) + agBlock
         let (bytes, tooFar) = linear.multipliedReportingOverflow(by: UInt64(blockSize))
-        guard !tooFar else { throw ImageError("\(what): block \(fsBlock) lies past 2^64 bytes") }
+        guard !tooFar else { throw ImageError(.outOfRange, "\(what): block \(fsBlock) lies past 2^64 bytes") }
         return bytes
     }
 }
@@ -130,7 +130,7 @@ public struct XFSFileSystem: GuestFileSystem {
 
     public let source: any ByteSource
     public let superblock: XFSSuperblock
-    public var kind: String { "xfs" }
+    public var kind: FilesystemKind { .xfs }
     public var rootInode: UInt64 { superblock.rootInode }
 
     /// Reads and checks the superblock of the XFS filesystem on `source`.
@@ -148,13 +148,13 @@ public struct XFSFileSystem: GuestFileSystem {
 
     public func directoryEntries(_ number: UInt64) throws -> [GuestDirectoryEntry] {
         let core = try loadInode(number)
-        guard core.type == .directory else { throw ImageError("XFS inode \(number) is not a directory") }
+        guard core.type == .directory else { throw ImageError(.invalid, "XFS inode \(number) is not a directory") }
         return try XFSDirectoryReader(fs: self, inode: core).entries()
     }
 
     public func read(_ number: UInt64, at offset: UInt64, count: Int) throws -> [UInt8] {
         let core = try loadInode(number)
-        guard core.type == .regular else { throw ImageError("XFS inode \(number) is not a regular file") }
+        guard core.type == .regular else { throw ImageError(.invalid, "XFS inode \(number) is not a regular file") }
         guard count > 0, offset < core.size else { return [] }
         let length = Int(min(UInt64(min(count, Self.maxRead)), core.size - offset))
         switch core.format {
@@ -167,9 +167,9 @@ public struct XFSFileSystem: GuestFileSystem {
 
     public func symlinkTarget(_ number: UInt64) throws -> String {
         let core = try loadInode(number)
-        guard core.type == .symlink else { throw ImageError("XFS inode \(number) is not a symbolic link") }
+        guard core.type == .symlink else { throw ImageError(.invalid, "XFS inode \(number) is not a symbolic link") }
         guard core.size >= 1, core.size <= UInt64(GuestPaths.maxSymlinkTarget) else {
-            throw ImageError("XFS symbolic link \(number) has length \(core.size), not 1 to \(GuestPaths.maxSymlinkTarget)")
+            throw ImageError(.outOfRange, "XFS symbolic link \(number) has length \(core.size), not 1 to \(GuestPaths.maxSymlinkTarget)")
         }
         let bytes: [UInt8]
         switch core.format {
@@ -188,7 +188,7 @@ public struct XFSFileSystem: GuestFileSystem {
         let agBlock = (number >> perBlockBits) & ((UInt64(1) << UInt64(sb.agBlockLog)) - 1)
         let index = number & ((UInt64(1) << perBlockBits) - 1)
         guard number != 0, agNumber < UInt64(sb.agCount), agBlock < UInt64(sb.agBlocks) else {
-            throw ImageError("XFS inode \(number) (group \(agNumber), block \(agBlock)) lies outside the filesystem (\(sb.agCount) groups of \(sb.agBlocks) blocks)")
+            throw ImageError(.outOfRange, "XFS inode \(number) (group \(agNumber), block \(agBlock)) lies outside the filesystem (\(sb.agCount) groups of \(sb.agBlocks) blocks)")
         }
         let block = try sb.byteOffset(ofBlock: (agNumber << UInt64(sb.agBlockLog)) | agBlock, what: "XFS inode \(number)")
         return block + index * UInt64(sb.inodeSize)

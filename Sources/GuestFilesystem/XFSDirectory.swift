@@ -45,7 +45,7 @@ struct XFSDirectoryReader {
         for _ in 0..<count {
             let nameLength = Int(try w.u8(position))
             guard nameLength >= 1 else {
-                throw ImageError.invalid("XFS short-form directory \(inode.number) entry name length", at: w.base + UInt64(position), "is 0")
+                throw ImageError.invalid(.outOfRange, "XFS short-form directory \(inode.number) entry name length", at: w.base + UInt64(position), "is 0")
             }
             let name = try w.slice(position + 3, nameLength)
             var next = position + 3 + nameLength
@@ -72,7 +72,7 @@ struct XFSDirectoryReader {
             while index * perDirBlock < last {
                 if indexes.last != index {
                     guard indexes.count < Self.maxDirectoryBlocks else {
-                        throw ImageError("XFS directory \(inode.number) has more than \(Self.maxDirectoryBlocks) data blocks")
+                        throw ImageError(.limit, "XFS directory \(inode.number) has more than \(Self.maxDirectoryBlocks) data blocks")
                     }
                     indexes.append(index)
                 }
@@ -101,13 +101,13 @@ struct XFSDirectoryReader {
         case (false, true): 0x5844_4433   // XDD3
         case (false, false): 0x5844_3244  // XD2D
         }
-        guard magic == expected else { throw ImageError("\(what): bad magic \(String(magic, radix: 16))") }
+        guard magic == expected else { throw ImageError(.badMagic, "\(what): bad magic \(String(magic, radix: 16))") }
         let header = sb.hasCRC ? 64 : 16
         var end = bytes.count
         if isBlockForm {
             let leafCount = Int(try w.u32be(bytes.count - 8))
             guard leafCount <= (bytes.count - header - 8) / 8 else {
-                throw ImageError("\(what): leaf count \(leafCount) does not fit in the block")
+                throw ImageError(.outOfRange, "\(what): leaf count \(leafCount) does not fit in the block")
             }
             end = bytes.count - 8 - leafCount * 8
         }
@@ -116,7 +116,7 @@ struct XFSDirectoryReader {
             if try w.u16be(position) == 0xffff {
                 let length = Int(try w.u16be(position + 2))
                 guard length >= 8, length % 8 == 0, length <= end - position else {
-                    throw ImageError("\(what): unused entry at \(position) has impossible length \(length)")
+                    throw ImageError(.outOfRange, "\(what): unused entry at \(position) has impossible length \(length)")
                 }
                 position += length
                 continue
@@ -126,13 +126,13 @@ struct XFSDirectoryReader {
             let typeBytes = sb.hasFileType ? 1 : 0
             let entrySize = (8 + 1 + nameLength + typeBytes + 2 + 7) & ~7
             guard nameLength >= 1, entrySize <= end - position else {
-                throw ImageError("\(what): entry at \(position) has impossible name length \(nameLength)")
+                throw ImageError(.outOfRange, "\(what): entry at \(position) has impossible name length \(nameLength)")
             }
             let name = try w.slice(position + 9, nameLength)
             let isDot = name.elementsEqual([0x2e]) || name.elementsEqual([0x2e, 0x2e])
             if !isDot {
                 guard result.count < GuestPaths.maxDirectoryEntries else {
-                    throw ImageError("XFS directory \(inode.number) has more than \(GuestPaths.maxDirectoryEntries) entries")
+                    throw ImageError(.limit, "XFS directory \(inode.number) has more than \(GuestPaths.maxDirectoryEntries) entries")
                 }
                 let type = sb.hasFileType ? Self.fileType(try w.u8(position + 9 + nameLength)) : nil
                 result.append(GuestDirectoryEntry(name: String(decoding: name, as: UTF8.self), inode: number, type: type))

@@ -48,7 +48,7 @@ struct XFSInodeCore: Sendable {
     /// The inline data of a local-format fork: `size` bytes, which must fit in the fork.
     func localData() throws -> [UInt8] {
         guard size <= UInt64(fork.count) else {
-            throw ImageError.invalid("XFS inode \(number) inline size", at: fork.base, "\(size) bytes do not fit in its \(fork.count)-byte data fork")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(number) inline size", at: fork.base, "\(size) bytes do not fit in its \(fork.count)-byte data fork")
         }
         return Array(try fork.slice(0, Int(size)))
     }
@@ -77,7 +77,7 @@ extension XFSFileSystem {
         let size = Int(superblock.inodeSize)
         let w = try source.window(at: offset, count: size, what: "XFS inode \(number)")
         guard try w.u16be(0) == 0x494e else {
-            throw ImageError.invalid("XFS inode \(number) magic", at: offset, "is not \"IN\"")
+            throw ImageError.invalid(.badMagic, "XFS inode \(number) magic", at: offset, "is not \"IN\"")
         }
         let version = try w.u8(4)
         let coreSize: Int
@@ -87,10 +87,10 @@ extension XFSFileSystem {
             coreSize = Self.v3CoreSize
             let recorded = try w.u64be(152)
             guard recorded == number else {
-                throw ImageError.invalid("XFS inode \(number) number", at: offset + 152, "records inode \(recorded)")
+                throw ImageError.invalid(.outOfRange, "XFS inode \(number) number", at: offset + 152, "records inode \(recorded)")
             }
         default:
-            throw ImageError.invalid("XFS inode \(number) version", at: offset + 4, "\(version) does not belong on a v\(superblock.version) filesystem")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(number) version", at: offset + 4, "\(version) does not belong on a v\(superblock.version) filesystem")
         }
         let mode = try w.u16be(2)
         let type: GuestFileType
@@ -114,18 +114,18 @@ extension XFSFileSystem {
         }
         let fileSize = try w.u64be(56)
         guard fileSize <= UInt64(Int64.max) else {
-            throw ImageError.invalid("XFS inode \(number) size", at: offset + 56, "\(fileSize) is negative")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(number) size", at: offset + 56, "\(fileSize) is negative")
         }
         let flags = try w.u16be(90)
         if flags & Self.realtimeFlag != 0, type == .regular {
-            throw ImageError.invalid("XFS inode \(number) flags", at: offset + 90, "the file lives on a realtime device, which koopack does not read")
+            throw ImageError.invalid(.unsupported, "XFS inode \(number) flags", at: offset + 90, "the file lives on a realtime device, which koopack does not read")
         }
         let flags2: UInt64 = version == 3 ? try w.u64be(120) : 0
         let extentCount = flags2 & Self.nrext64Flag != 0 ? try w.u64be(24) : UInt64(try w.u32be(76))
         let forkOffset = Int(try w.u8(82)) * 8
         let literal = size - coreSize
         guard forkOffset <= literal else {
-            throw ImageError.invalid("XFS inode \(number) attribute fork offset", at: offset + 82, "\(forkOffset) is past the \(literal)-byte literal area")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(number) attribute fork offset", at: offset + 82, "\(forkOffset) is past the \(literal)-byte literal area")
         }
         let forkSize = forkOffset == 0 ? literal : forkOffset
         let fork = ByteWindow(Array(try w.slice(coreSize, forkSize)), at: offset + UInt64(coreSize))
@@ -141,7 +141,7 @@ extension XFSFileSystem {
         case .local: return []
         case .extents:
             guard inode.extentCount <= UInt64(inode.fork.count / 16) else {
-                throw ImageError.invalid("XFS inode \(inode.number) extent count", at: inode.fork.base, "\(inode.extentCount) records do not fit in the \(inode.fork.count)-byte data fork")
+                throw ImageError.invalid(.outOfRange, "XFS inode \(inode.number) extent count", at: inode.fork.base, "\(inode.extentCount) records do not fit in the \(inode.fork.count)-byte data fork")
             }
             for i in 0..<Int(inode.extentCount) { list.append(try XFSExtent.decode(inode.fork, at: i * 16)) }
         case .btree:
@@ -151,7 +151,7 @@ extension XFSFileSystem {
         var nextFree: UInt64 = 0
         for extent in list {
             guard extent.fileBlock >= nextFree else {
-                throw ImageError("XFS inode \(inode.number): extents overlap at file block \(extent.fileBlock)")
+                throw ImageError(.outOfRange, "XFS inode \(inode.number): extents overlap at file block \(extent.fileBlock)")
             }
             _ = try superblock.byteOffset(ofBlock: extent.diskBlock, count: extent.blockCount,
                                           what: "XFS inode \(inode.number) extent at file block \(extent.fileBlock)")
@@ -167,10 +167,10 @@ extension XFSFileSystem {
         let records = Int(try fork.u16be(2))
         let maxRecords = (fork.count - 4) / 16
         guard level >= 1, level < Self.maxBtreeLevels else {
-            throw ImageError.invalid("XFS inode \(inode.number) block-map root level", at: fork.base, "\(level) is not 1 to \(Self.maxBtreeLevels - 1)")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(inode.number) block-map root level", at: fork.base, "\(level) is not 1 to \(Self.maxBtreeLevels - 1)")
         }
         guard records <= maxRecords else {
-            throw ImageError.invalid("XFS inode \(inode.number) block-map root records", at: fork.base + 2, "\(records) is more than the \(maxRecords) that fit")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(inode.number) block-map root records", at: fork.base + 2, "\(records) is more than the \(maxRecords) that fit")
         }
         var visited = 0
         for i in 0..<records {
@@ -184,28 +184,28 @@ extension XFSFileSystem {
                                    into list: inout [XFSExtent]) throws {
         visited += 1
         guard visited <= Self.maxBtreeBlocks else {
-            throw ImageError("XFS inode \(inode): block map has more than \(Self.maxBtreeBlocks) blocks")
+            throw ImageError(.limit, "XFS inode \(inode): block map has more than \(Self.maxBtreeBlocks) blocks")
         }
         let offset = try superblock.byteOffset(ofBlock: block, what: "XFS inode \(inode) block-map block")
         let w = try source.window(at: offset, count: Int(superblock.blockSize), what: "XFS block-map block")
         let magic = try w.u32be(0)
         let expected: UInt32 = superblock.hasCRC ? 0x424d_4133 : 0x424d_4150  // "BMA3" / "BMAP"
         guard magic == expected else {
-            throw ImageError.invalid("XFS inode \(inode) block-map block magic", at: offset, "is not \(superblock.hasCRC ? "BMA3" : "BMAP")")
+            throw ImageError.invalid(.badMagic, "XFS inode \(inode) block-map block magic", at: offset, "is not \(superblock.hasCRC ? "BMA3" : "BMAP")")
         }
         let blockLevel = Int(try w.u16be(4))
         guard blockLevel == level else {
-            throw ImageError.invalid("XFS inode \(inode) block-map block level", at: offset + 4, "is \(blockLevel), its parent expects \(level)")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(inode) block-map block level", at: offset + 4, "is \(blockLevel), its parent expects \(level)")
         }
         let header = superblock.hasCRC ? 72 : 24
         let records = Int(try w.u16be(6))
         let maxRecords = (w.count - header) / 16
         guard records <= maxRecords else {
-            throw ImageError.invalid("XFS inode \(inode) block-map block records", at: offset + 6, "\(records) is more than the \(maxRecords) that fit")
+            throw ImageError.invalid(.outOfRange, "XFS inode \(inode) block-map block records", at: offset + 6, "\(records) is more than the \(maxRecords) that fit")
         }
         if level == 0 {
             guard list.count + records <= Self.maxExtents else {
-                throw ImageError("XFS inode \(inode): more than \(Self.maxExtents) extents")
+                throw ImageError(.limit, "XFS inode \(inode): more than \(Self.maxExtents) extents")
             }
             for i in 0..<records { list.append(try XFSExtent.decode(w, at: header + i * 16)) }
             return
@@ -252,12 +252,12 @@ extension XFSFileSystem {
             let bytes = try readMapped(list, at: block * UInt64(blockSize), count: blockSize, inode: inode.number)
             let w = ByteWindow(bytes)
             guard w.matches([0x58, 0x53, 0x4c, 0x4d], at: 0) else {  // "XSLM"
-                throw ImageError("XFS symbolic link \(inode.number): block \(block) has no \"XSLM\" header")
+                throw ImageError(.badMagic, "XFS symbolic link \(inode.number): block \(block) has no \"XSLM\" header")
             }
             let length = Int(try w.u32be(8))
             let want = Int(inode.size) - target.count
             guard length >= 1, length <= want, length <= blockSize - 56 else {
-                throw ImageError("XFS symbolic link \(inode.number): block \(block) holds \(length) bytes, expected 1 to \(min(want, blockSize - 56))")
+                throw ImageError(.outOfRange, "XFS symbolic link \(inode.number): block \(block) holds \(length) bytes, expected 1 to \(min(want, blockSize - 56))")
             }
             target += try w.slice(56, length)
             block += 1

@@ -49,15 +49,15 @@ public struct RPMHeader: Sendable {
         let il = try head.u32be(base)
         let dl = try head.u32be(base + 4)
         guard il <= Self.maxIndexEntries else {
-            throw ImageError.invalid("RPM header index count", at: UInt64(base), "\(il) entries is more than rpm's limit of \(Self.maxIndexEntries)")
+            throw ImageError.invalid(.limit, "RPM header index count", at: UInt64(base), "\(il) entries is more than rpm's limit of \(Self.maxIndexEntries)")
         }
         guard dl <= Self.maxDataBytes else {
-            throw ImageError.invalid("RPM header data length", at: UInt64(base + 4), "\(dl) bytes is more than rpm's limit of \(Self.maxDataBytes)")
+            throw ImageError.invalid(.limit, "RPM header data length", at: UInt64(base + 4), "\(dl) bytes is more than rpm's limit of \(Self.maxDataBytes)")
         }
         let indexStart = base + 8
         let dataStart = indexStart + Int(il) * 16
         guard dataStart + Int(dl) <= bytes.count else {
-            throw ImageError.invalid("RPM header", at: UInt64(base), "\(il) index entries and \(dl) data bytes need \(dataStart + Int(dl)) bytes, but the blob has \(bytes.count)")
+            throw ImageError.invalid(.truncated, "RPM header", at: UInt64(base), "\(il) index entries and \(dl) data bytes need \(dataStart + Int(dl)) bytes, but the blob has \(bytes.count)")
         }
         var entries: [UInt32: Entry] = [:]
         for i in 0..<Int(il) {
@@ -66,7 +66,7 @@ public struct RPMHeader: Sendable {
             guard Tag(rawValue: tag) != nil, entries[tag] == nil else { continue }
             let entry = Entry(type: try head.u32be(at + 4), offset: try head.u32be(at + 8), count: try head.u32be(at + 12))
             guard entry.offset < dl else {
-                throw ImageError.invalid("RPM header entry \(i) (tag \(tag)) offset", at: UInt64(at + 8),
+                throw ImageError.invalid(.outOfRange, "RPM header entry \(i) (tag \(tag)) offset", at: UInt64(at + 8),
                                          "\(entry.offset) lies past the data store (\(dl) bytes)")
             }
             entries[tag] = entry
@@ -87,11 +87,11 @@ public struct RPMHeader: Sendable {
             while end < data.count, try data.u8(end) != 0 {
                 end += 1
                 guard end - start <= Self.maxStringLength else {
-                    throw ImageError.invalid("RPM header tag \(tag.rawValue) string", at: data.base + UInt64(start), "longer than \(Self.maxStringLength) bytes")
+                    throw ImageError.invalid(.limit, "RPM header tag \(tag.rawValue) string", at: data.base + UInt64(start), "longer than \(Self.maxStringLength) bytes")
                 }
             }
             guard end < data.count else {
-                throw ImageError.invalid("RPM header tag \(tag.rawValue) string", at: data.base + UInt64(start), "is not terminated inside the data store")
+                throw ImageError.invalid(.outOfRange, "RPM header tag \(tag.rawValue) string", at: data.base + UInt64(start), "is not terminated inside the data store")
             }
             return String(decoding: try data.slice(start, end - start), as: UTF8.self)
         case .int32?:

@@ -8,10 +8,10 @@ public struct GuestVolumeLocation: Sendable, Equatable, CustomStringConvertible 
     public var partition: Int?
     /// The LVM logical volume as `vg/lv`, when the filesystem is on one.
     public var logicalVolume: String?
-    /// The filesystem's kind: `ext4`, `ext3`, `ext2`, `xfs`, `vfat`.
-    public var kind: String
+    /// The filesystem's kind: ext2/3/4, XFS or vfat.
+    public var kind: FilesystemKind
 
-    public init(partition: Int?, logicalVolume: String? = nil, kind: String) {
+    public init(partition: Int?, logicalVolume: String? = nil, kind: FilesystemKind) {
         self.partition = partition
         self.logicalVolume = logicalVolume
         self.kind = kind
@@ -35,8 +35,8 @@ public struct RootFilesystem: Sendable {
 
     public let filesystem: any GuestFileSystem
     public let location: GuestVolumeLocation
-    /// The vfat EFI system partition (GPT type C12A7328-..., or MBR type 0xEF), when readable.
-    public let efiSystemPartition: (location: GuestVolumeLocation, filesystem: VfatFileSystem)?
+    /// The vfat EFI system partition (see `GuestPartition.isEFISystemPartition`), when readable.
+    public let efiSystemPartition: (location: GuestVolumeLocation, filesystem: any GuestFileSystem)?
 
     /// What finding the root filesystem came to.
     public enum Outcome: Sendable {
@@ -62,17 +62,16 @@ public struct RootFilesystem: Sendable {
             }
         }
         var reasons: [String] = []
-        var esp: (location: GuestVolumeLocation, filesystem: VfatFileSystem)?
+        var esp: (location: GuestVolumeLocation, filesystem: any GuestFileSystem)?
         var volumes: [(partition: Int?, source: any ByteSource, signature: FilesystemSignature?, isESP: Bool)] = []
-        if view.partitionTable == "none" {
+        if view.partitionTable == .none {
             volumes.append((nil, disk, view.wholeDiskFilesystem, false))
         } else {
             for partition in view.partitions.prefix(maxVolumes) where !partition.isExtended {
                 guard partition.size > 0, partition.start < disk.size else { continue }
                 let length = min(partition.size, disk.size - partition.start)
-                let isESP = partition.type == "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" || partition.type == "0xef"
                 volumes.append((partition.index, SliceByteSource(disk, offset: partition.start, length: length),
-                                partition.filesystem, isESP))
+                                partition.filesystem, partition.isEFISystemPartition))
             }
         }
 
@@ -80,15 +79,15 @@ public struct RootFilesystem: Sendable {
         for volume in volumes {
             let name = volume.partition.map { "partition \($0)" } ?? "the whole disk"
             guard let signature = volume.signature else { continue }
-            switch signature.name {
-            case "ext2", "ext3", "ext4", "xfs":
-                candidates.append((GuestVolumeLocation(partition: volume.partition, kind: signature.name), volume.source))
-            case "vfat":
-                if esp == nil, let fs = try? VfatFileSystem(volume.source) {
-                    let location = GuestVolumeLocation(partition: volume.partition, kind: "vfat")
+            switch signature.kind {
+            case let kind where kind.isExt || kind == .xfs:
+                candidates.append((GuestVolumeLocation(partition: volume.partition, kind: kind), volume.source))
+            case .vfat:
+                if esp == nil, let fs = try? GuestFilesystems.open(volume.source, kind: .vfat) {
+                    let location = GuestVolumeLocation(partition: volume.partition, kind: .vfat)
                     if volume.isESP || (try? GuestPaths.list("/EFI", in: fs)) != nil { esp = (location, fs) }
                 }
-            case "LVM2_member":
+            case .lvm2Member:
                 do {
                     let pv = try LVM2PhysicalVolume(volume.source)
                     for lv in pv.logicalVolumes().prefix(maxVolumes) {
@@ -96,10 +95,10 @@ public struct RootFilesystem: Sendable {
                         do {
                             let lvSource = try pv.open(lv)
                             guard let found = try FilesystemSignature.detect(in: lvSource, at: 0, length: lvSource.size) else { continue }
-                            let location = GuestVolumeLocation(partition: volume.partition, logicalVolume: lvName, kind: found.name)
-                            if ["ext2", "ext3", "ext4", "xfs"].contains(found.name) {
+                            let location = GuestVolumeLocation(partition: volume.partition, logicalVolume: lvName, kind: found.kind)
+                            if found.kind.isExt || found.kind == .xfs {
                                 candidates.append((location, lvSource))
-                            } else if let reason = unreadableReason(found.name) {
+                            } else if let reason = unreadableReason(found.kind) {
                                 reasons.append("\(name), LV \(lvName): \(reason)")
                             }
                         } catch {
@@ -110,14 +109,15 @@ public struct RootFilesystem: Sendable {
                     reasons.append("\(name): LVM2 physical volume not read: \(message(error))")
                 }
             default:
-                if let reason = unreadableReason(signature.name) { reasons.append("\(name): \(reason)") }
+                if let reason = unreadableReason(signature.kind) { reasons.append("\(name): \(reason)") }
             }
         }
 
         for candidate in candidates {
             let fs: any GuestFileSystem
             do {
-                fs = candidate.location.kind == "xfs" ? try XFSFileSystem(candidate.source) : try Ext4FileSystem(candidate.source)
+                guard let opened = try GuestFilesystems.open(candidate.source, kind: candidate.location.kind) else { continue }
+                fs = opened
             } catch {
                 reasons.append("\(candidate.location): not read: \(message(error))")
                 continue
@@ -141,16 +141,16 @@ public struct RootFilesystem: Sendable {
         return .notReadable(reasons: reasons)
     }
 
-    /// Why a volume of kind `name` (a blkid name) is not scanned; nil for kinds that cannot
-    /// hold a root filesystem (swap, vfat, iso9660).
-    static func unreadableReason(_ name: String) -> String? {
-        switch name {
-        case "ntfs": return "NTFS (a Windows guest) is not read"
-        case "btrfs": return "btrfs is not read"
-        case "crypto_LUKS": return "encrypted with LUKS"
-        case "exfat": return "exFAT is not read"
-        case "LVM2_member": return "an LVM2 physical volume inside a logical volume is not read"
-        default: return nil
+    /// Why a volume of `kind` is not scanned; nil for kinds that are (ext2/3/4, XFS) or that
+    /// cannot hold a root filesystem (swap, vfat, iso9660).
+    static func unreadableReason(_ kind: FilesystemKind) -> String? {
+        switch kind {
+        case .ntfs: return "NTFS (a Windows guest) is not read"
+        case .btrfs: return "btrfs is not read"
+        case .cryptoLUKS: return "encrypted with LUKS"
+        case .exfat: return "exFAT is not read"
+        case .lvm2Member: return "an LVM2 physical volume inside a logical volume is not read"
+        case .ext2, .ext3, .ext4, .xfs, .vfat, .swap, .iso9660: return nil
         }
     }
 

@@ -58,8 +58,24 @@ public enum GuestScanner {
     /// filesystem koopack does not read gives a report with KG410.
     public static func scan(imageAt path: String, metadata: IMSMetadata?, includePackages: Bool = false,
                             inspector: ImageInspector = ImageInspector()) throws -> ScanReport {
-        let (_, disk) = try inspector.openGuest(path: path)
-        return scan(disk: disk, metadata: metadata, includePackages: includePackages)
+        try scan(try ImageReport.read(ImageInput(file: path, metadata: metadata), readGuest: true, inspector: inspector),
+                 includePackages: includePackages)
+    }
+
+    /// Scans the guest an `ImageReport` opened, with the report's metadata (for KG409). Throws
+    /// the `ImageError` that kept the guest's disk from opening, naming the image; a guest whose
+    /// view or root filesystem koopack does not read gives a report with KG410. A report read
+    /// without its guest (`readGuest: false`) cannot be scanned and is an error saying so.
+    public static func scan(_ report: ImageReport, includePackages: Bool = false) throws -> ScanReport {
+        switch report.guest {
+        case let .success(opened)?:
+            return scan(disk: opened.disk, view: try? opened.view.get(), metadata: report.input.metadata,
+                        includePackages: includePackages)
+        case let .failure(error)?:
+            throw error.attributed(to: report.input.displayName)
+        case nil:
+            throw ImageError(.invalid, file: report.input.displayName, "was read without its guest disk, so it cannot be scanned")
+        }
     }
 
     /// Scans the guest disk `disk` (the bytes the guest sees); `view` is its guest view when the
@@ -140,22 +156,3 @@ public func scan(imageAt path: String, metadata: IMSMetadata?) throws -> ScanRep
     try GuestScanner.scan(imageAt: path, metadata: metadata)
 }
 
-extension GuestScanner {
-    /// Scans one image found by `ImageDiscovery` (a file with its sidecar metadata, or a member
-    /// of an archive), with that image's metadata. This is what `koopack check` calls to add the
-    /// KG4xx findings to its own. Throws `ImageError` naming the image when it cannot be opened.
-    public static func scan(_ input: ImageInput, includePackages: Bool = false) throws -> ScanReport {
-        do {
-            switch input.origin {
-            case let .file(path):
-                return try scan(imageAt: path, metadata: input.metadata, includePackages: includePackages)
-            case let .archiveMember(_, member):
-                let inspector = ImageInspector(resolver: NoRelatedFiles())
-                let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
-                return scan(disk: disk, metadata: input.metadata, includePackages: includePackages)
-            }
-        } catch let error as ImageError {
-            throw error.attributed(to: input.displayName)
-        }
-    }
-}

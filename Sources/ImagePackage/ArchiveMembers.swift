@@ -67,12 +67,12 @@ public enum ArchiveReader {
                                wantWhole: (String, UInt64) -> Bool) throws -> [ArchiveMember] {
         let la: LibArchive
         do { la = try LibArchive.load() } catch let error as ImageError { throw error.attributed(to: path) }
-        guard let archive = la.readNew() else { throw ImageError(file: path, "libarchive could not start") }
+        guard let archive = la.readNew() else { throw ImageError(.io, file: path, "libarchive could not start") }
         defer { _ = la.readFree(archive) }
         _ = la.supportFilterAll(archive)
         _ = la.supportFormatAll(archive)
         guard la.openFilename(archive, path, 1 << 20) == ARCHIVE_OK else {
-            throw ImageError(file: path, "not a readable archive: \(errorText(archive, la))")
+            throw ImageError(.invalid, file: path, "not a readable archive: \(errorText(archive, la))")
         }
         return try readMembers(of: archive, using: la, named: path, wantWhole: wantWhole)
     }
@@ -88,10 +88,10 @@ public enum ArchiveReader {
             let status = la.nextHeader(archive, &entry)
             if status == ARCHIVE_EOF { break }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-                throw ImageError(file: path, "archive is damaged after \(members.count) members: \(errorText(archive, la))")
+                throw ImageError(.invalid, file: path, "archive is damaged after \(members.count) members: \(errorText(archive, la))")
             }
             guard members.count < maxMembers else {
-                throw ImageError(file: path, "archive has more than \(maxMembers) members")
+                throw ImageError(.limit, file: path, "archive has more than \(maxMembers) members")
             }
             let name = la.entryPathname(entry).map { String(cString: $0) } ?? ""
             guard la.entryFiletype(entry) == 0o100000 /* AE_IFREG */ else { continue }
@@ -105,7 +105,7 @@ public enum ArchiveReader {
                 let n = chunk.withUnsafeMutableBytes { la.readData(archive, $0.baseAddress, $0.count) }
                 if n == 0 { break }
                 guard n > 0 else {
-                    throw ImageError(file: path, offset: total, "member \(name) is damaged at byte \(total): \(errorText(archive, la))")
+                    throw ImageError(.invalid, file: path, offset: total, "member \(name) is damaged at byte \(total): \(errorText(archive, la))")
                 }
                 let piece = chunk[0..<n]
                 if head.count < headLimit {
@@ -114,7 +114,7 @@ public enum ArchiveReader {
                 tail.append(piece)
                 total += UInt64(n)
                 if keepWhole && total > UInt64(maxMetadataBytes) {
-                    throw ImageError(file: path, "member \(name) is larger than \(maxMetadataBytes) bytes, too large for metadata")
+                    throw ImageError(.limit, file: path, "member \(name) is larger than \(maxMetadataBytes) bytes, too large for metadata")
                 }
             }
             let kept = UInt64(head.count) == total ? [] : tail.bytes(droppingOverlapWith: UInt64(head.count), total: total)
@@ -173,7 +173,7 @@ struct ArchiveMemberSource: ByteSource {
             let skipInTail = Int(headCount - tailStart)
             return Array(member.head[Int(offset)...]) + member.tail[skipInTail..<(skipInTail + fromTail)]
         }
-        throw ImageError(offset: offset,
+        throw ImageError(.limit, offset: offset,
                          "bytes at offset \(offset) of archive member \(member.path) were streamed past and not kept (koopack keeps the first \(headCount) and last \(member.tail.count) bytes); extract the image to read it all")
     }
 }

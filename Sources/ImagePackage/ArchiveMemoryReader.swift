@@ -11,17 +11,17 @@ extension ArchiveReader {
     public static func members(ofArchiveBytes bytes: [UInt8], name: String = "archive",
                                wantWhole: (String, UInt64) -> Bool) throws -> [ArchiveMember] {
         guard bytes.count <= maxMemoryArchiveBytes else {
-            throw ImageError(file: name, "archive is \(bytes.count) bytes, more than the \(maxMemoryArchiveBytes)-byte limit for one read from memory")
+            throw ImageError(.limit, file: name, "archive is \(bytes.count) bytes, more than the \(maxMemoryArchiveBytes)-byte limit for one read from memory")
         }
         let la: LibArchive
         do { la = try LibArchive.load() } catch let error as ImageError { throw error.attributed(to: name) }
-        guard let archive = la.readNew() else { throw ImageError(file: name, "libarchive could not start") }
+        guard let archive = la.readNew() else { throw ImageError(.io, file: name, "libarchive could not start") }
         defer { _ = la.readFree(archive) }
         _ = la.supportFilterAll(archive)
         _ = la.supportFormatAll(archive)
         return try bytes.withUnsafeBytes { buffer in
             guard la.openMemory(archive, buffer.baseAddress, buffer.count) == ARCHIVE_OK else {
-                throw ImageError(file: name, "not a readable archive: \(errorText(archive, la))")
+                throw ImageError(.invalid, file: name, "not a readable archive: \(errorText(archive, la))")
             }
             return try readMembers(of: archive, using: la, named: name, wantWhole: wantWhole)
         }

@@ -7,8 +7,13 @@ import Darwin
 #endif
 import DiskImage
 
-/// The few file-system questions finding images needs, answered with plain system calls.
+/// The few file-system questions koopack asks of the host, answered with plain system calls:
+/// the one place that lists a folder or reads a small file whole, each with a limit.
 public enum HostFiles {
+    /// Most names `list` returns: real folders hold a handful of images or a bundle's files; a
+    /// hostile one cannot make koopack hold millions of names.
+    public static let maximumListedNames = 1_000_000
+
     public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
@@ -26,10 +31,12 @@ public enum HostFiles {
         return UInt64(max(0, info.st_size))
     }
 
-    /// The names in a directory, without `.` and `..`.
-    public static func list(_ directory: String) throws -> [String] {
+    /// The names in a directory, without `.` and `..`, in the order the file system gives them.
+    /// Throws `.io` when the directory cannot be listed, `.limit` when it holds more than `limit`
+    /// names.
+    public static func list(_ directory: String, limit: Int = maximumListedNames) throws -> [String] {
         guard let handle = opendir(directory) else {
-            throw ImageError(file: directory, "cannot list: \(String(cString: strerror(errno)))")
+            throw ImageError(.io, file: directory, "cannot list: \(String(cString: strerror(errno)))")
         }
         defer { closedir(handle) }
         var names: [String] = []
@@ -37,17 +44,36 @@ public enum HostFiles {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            guard names.count < limit else {
+                throw ImageError(.limit, file: directory, "holds more than \(limit) names")
+            }
+            names.append(name)
         }
         return names
     }
 
-    /// The whole file, when it is no larger than `limit` bytes.
+    /// The whole file, when it is no larger than `limit` bytes. Read until its end rather than
+    /// by its stated size, so a pipe (`<(...)`) or a file that grows is read as it is, and
+    /// never more than `limit` bytes are held. Throws `.io` when it cannot be opened or read,
+    /// `.limit` when it is larger.
     public static func readSmallFile(_ path: String, limit: Int) throws -> [UInt8] {
-        let source = try FileByteSource(path: path)
-        guard source.size <= UInt64(limit) else {
-            throw ImageError(file: path, "is \(source.size) bytes, larger than the \(limit)-byte limit for this kind of file")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ImageError(.io, file: path, "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(.io, file: path, offset: UInt64(bytes.count), "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            guard bytes.count + n <= limit else {
+                throw ImageError(.limit, file: path, "is larger than the \(limit)-byte limit for this kind of file")
+            }
+            bytes += chunk[0..<n]
         }
-        return try source.read(at: 0, count: Int(source.size))
     }
 }

@@ -33,7 +33,7 @@ public struct IMSMetadata: Sendable {
                 let converted = try kind.convert(value)
                 if first, let converted { values[key] = converted }
             } catch let problem as IMSFieldProblem {
-                throw ImageError(file: file, "key \"\(key)\": \(problem.message)")
+                throw ImageError(.invalid, file: file, "key \"\(key)\": \(problem.message)")
             }
         }
         self.fields = fields
@@ -73,21 +73,21 @@ public struct IMSMetadata: Sendable {
                 listed = false
             }
         default:
-            throw ImageError(file: file,
+            throw ImageError(.invalid, file: file,
                              "expected an image object, an array of them or {\"images\": [...]}, found \(IMSField.describe(root))")
         }
         guard objects.count <= maximumImagesPerDocument else {
-            throw ImageError(file: file, "\(objects.count) images in one document, more than the limit of \(maximumImagesPerDocument)")
+            throw ImageError(.limit, file: file, "\(objects.count) images in one document, more than the limit of \(maximumImagesPerDocument)")
         }
         var images: [IMSMetadata] = []
         for (number, object) in zip(1..., objects) {
             guard case let .object(members) = object else {
-                throw ImageError(file: file, "image \(number): expected an image object, found \(IMSField.describe(object))")
+                throw ImageError(.invalid, file: file, "image \(number): expected an image object, found \(IMSField.describe(object))")
             }
             do {
                 images.append(try IMSMetadata(fields: members, file: file))
             } catch let error as ImageError where listed {
-                throw ImageError(file: file, "image \(number): \(error.message)")
+                throw ImageError(error.kind, file: file, "image \(number): \(error.message)")
             }
         }
         return images

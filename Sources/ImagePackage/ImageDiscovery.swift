@@ -24,6 +24,18 @@ public struct ImageInput: Sendable {
     /// Why this image cannot be judged (its sidecar is damaged), when finding it failed but the
     /// other images of the same folder can still be judged.
     public var unreadable: ImageError? = nil
+    /// How many data disk images travel with this one in its package (the same folder or
+    /// archive): a fact of the package, counted once when the images are found.
+    public var dataDiskCount: Int = 0
+}
+
+extension ImageInput {
+    /// The image file at `path` with `metadata`, found by its path alone (no sidecar is looked
+    /// for, no package is counted).
+    public init(file path: String, metadata: IMSMetadata? = nil) {
+        self.init(displayName: path, origin: .file(path: path), metadata: metadata, metadataFile: nil,
+                  packageBytes: HostFiles.size(path) ?? 0)
+    }
 }
 
 /// Options that say where metadata comes from when no sidecar says it.
@@ -55,16 +67,32 @@ public enum ImageDiscovery {
     /// a folder, an image whose sidecar is damaged comes back with `unreadable` set instead.
     public static func discover(_ argument: String, options: DiscoveryOptions) throws -> [ImageInput] {
         let files = HostFiles.self
-        guard files.exists(argument) else { throw ImageError(file: argument, "no such file or directory") }
+        guard files.exists(argument) else { throw ImageError(.io, file: argument, "no such file or directory") }
         if files.isDirectory(argument) {
-            return try discoverDirectory(argument, options: options)
+            return countingDataDisks(try discoverDirectory(argument, options: options), isOVA: false)
         }
         let source = try FileByteSource(path: argument)
         let head = try source.read(at: 0, count: 512)
         if ArchiveReader.looksLikeArchive(head, filename: argument) {
-            return try discoverArchive(argument, options: options)
+            return countingDataDisks(try discoverArchive(argument, options: options),
+                                     isOVA: FilePaths.pathExtension(argument) == "ova")
         }
         return [try fileInput(argument, options: options)]
+    }
+
+    /// `package` with each image's `dataDiskCount`: the package's images whose metadata says
+    /// `DataImage` travel with every other image, and in an OVA every disk after the first does
+    /// too (the OVF convention puts the system disk first). A data disk carries none.
+    static func countingDataDisks(_ package: [ImageInput], isOVA: Bool) -> [ImageInput] {
+        guard package.count > 1 else { return package }
+        let marked = package.filter { $0.metadata?.virtualEnvType == "DataImage" }.count
+        return package.enumerated().map { index, input in
+            var counted = input
+            if input.metadata?.virtualEnvType != "DataImage" {
+                counted.dataDiskCount = isOVA && index == 0 ? max(marked, package.count - 1) : marked
+            }
+            return counted
+        }
     }
 
     /// An image file with its sidecar (`NAME.json` or `NAME.EXT.json`) or `--metadata`.
@@ -124,7 +152,7 @@ public enum ImageDiscovery {
                 input.packageBytes += extentBytes[path] ?? 0
                 return input
             } catch {
-                let problem = (error as? ImageError) ?? ImageError(file: path, "\(error)")
+                let problem = (error as? ImageError) ?? ImageError(.io, file: path, "\(error)")
                 return ImageInput(displayName: path, origin: .file(path: path), metadata: nil, metadataFile: nil,
                                   packageBytes: HostFiles.size(path) ?? 0, unreadable: problem)
             }
@@ -165,7 +193,7 @@ public enum ImageDiscovery {
             inputs.append(input)
         }
         if inputs.isEmpty {
-            throw ImageError(file: archive, "archive holds no disk image" + (warnings.isEmpty ? "" : " (\(warnings.joined(separator: "; ")))"))
+            throw ImageError(.invalid, file: archive, "archive holds no disk image" + (warnings.isEmpty ? "" : " (\(warnings.joined(separator: "; ")))"))
         }
         return inputs
     }

@@ -37,11 +37,11 @@ struct LibArchive: Sendable {
     /// The loaded functions, or why they could not be loaded; resolved once per process.
     private static let loaded: Result<LibArchive, ImageError> = {
         guard let handle = libraryNames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-            return .failure(ImageError("libarchive is not installed (looked for \(libraryNames.joined(separator: ", "))): install libarchive13 to read archives"))
+            return .failure(ImageError(.io, "libarchive is not installed (looked for \(libraryNames.joined(separator: ", "))): install libarchive13 to read archives"))
         }
         func symbol<T>(_ name: String, as type: T.Type) throws -> T {
             guard let pointer = dlsym(handle, name) else {
-                throw ImageError("libarchive has no \(name): it is older than koopack needs")
+                throw ImageError(.io, "libarchive has no \(name): it is older than koopack needs")
             }
             return unsafeBitCast(pointer, to: type)
         }
@@ -63,7 +63,7 @@ struct LibArchive: Sendable {
         } catch let error as ImageError {
             return .failure(error)
         } catch {
-            return .failure(ImageError("libarchive could not be loaded: \(error)"))
+            return .failure(ImageError(.io, "libarchive could not be loaded: \(error)"))
         }
     }()
 

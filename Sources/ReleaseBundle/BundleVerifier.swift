@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DiskImage
 
 /// One way a bundle differs from its manifest.
 public struct BundleDifference: Sendable, Equatable, CustomStringConvertible {
@@ -91,30 +92,17 @@ public enum BundleVerifier {
             toHash.append(file)
         }
         let folderPath = folder
-        let results = await withTaskGroup(of: (Int, Result<HashedFile, BundleError>).self) { group in
-            var pending = toHash.indices.sorted { toHash[$0].size > toHash[$1].size }.makeIterator()
-            var results = [Result<HashedFile, BundleError>?](repeating: nil, count: toHash.count)
-            func addNext() -> Bool {
-                guard let index = pending.next() else { return false }
-                let path = BundleStage.join(folderPath, toHash[index].path)
-                group.addTask {
-                    do throws(BundleError) { return (index, .success(try FileHasher.hash(path: path, counter: counter))) }
-                    catch { return (index, .failure(error)) }
-                }
-                return true
-            }
-            for _ in 0..<max(1, width) where !addNext() { break }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                _ = addNext()
-            }
-            return results
+        let order = toHash.indices.sorted { toHash[$0].size > toHash[$1].size }
+        let results = await ParallelWork.map(toHash, width: width, order: order) { file -> Result<HashedFile, BundleError> in
+            let path = BundleStage.join(folderPath, file.path)
+            do throws(BundleError) { return .success(try FileHasher.hash(path: path, counter: counter)) }
+            catch { return .failure(error) }
         }
         var verified = 0
         var bytes: UInt64 = 0
         for (file, result) in zip(toHash, results) {
             switch result {
-            case .success(let hashed)?:
+            case .success(let hashed):
                 bytes += hashed.size
                 if hashed.size != file.size {
                     differences.append(BundleDifference(kind: .resized, path: file.path,
@@ -125,10 +113,8 @@ public enum BundleVerifier {
                 } else {
                     verified += 1
                 }
-            case .failure(let error)?:
+            case .failure(let error):
                 throw error
-            case nil:
-                throw BundleError("\(file.path) was not read")
             }
         }
         differences.sort { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }

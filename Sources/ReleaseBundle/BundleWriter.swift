@@ -5,6 +5,8 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DiskImage
+import ImagePackage
 
 /// One file a bundle carries: where it comes from, the name it is uploaded as, and its role.
 public struct BundleItem: Sendable, Equatable {
@@ -131,44 +133,28 @@ public final class BundleStage: @unchecked Sendable {
         }
         let order = items.indices.sorted { items[$0].size > items[$1].size }
         let base = partialPath + "/" + BundleStage.stagingFolder + "/"
-        let results: [Int: Result<HashedFile, BundleError>] = await withTaskGroup(of: (Int, Result<HashedFile, BundleError>).self) { group in
-            var pending = order.makeIterator()
-            var results: [Int: Result<HashedFile, BundleError>] = [:]
-            func addNext() -> Bool {
-                guard let index = pending.next() else { return false }
-                let item = items[index]
-                group.addTask {
-                    do throws(BundleError) {
-                        var info = stat()
-                        let mode: mode_t = stat(item.source, &info) == 0 && (info.st_mode & S_IXUSR) != 0 ? 0o755 : 0o644
-                        let destination = base + item.name
-                        let hashed = link
-                            ? try FileHasher.link(from: item.source, to: destination, mode: mode, counter: counter, stop: stop)
-                            : try FileHasher.copy(from: item.source, to: destination, mode: mode, counter: counter, stop: stop)
-                        return (index, .success(hashed))
-                    } catch {
-                        stop.raise(signal: 0)
-                        return (index, .failure(error))
-                    }
-                }
-                return true
+        let results = await ParallelWork.map(items, width: width, order: order) { item -> Result<HashedFile, BundleError> in
+            do throws(BundleError) {
+                var info = stat()
+                let mode: mode_t = stat(item.source, &info) == 0 && (info.st_mode & S_IXUSR) != 0 ? 0o755 : 0o644
+                let destination = base + item.name
+                return .success(link
+                    ? try FileHasher.link(from: item.source, to: destination, mode: mode, counter: counter, stop: stop)
+                    : try FileHasher.copy(from: item.source, to: destination, mode: mode, counter: counter, stop: stop))
+            } catch {
+                stop.raise(signal: 0)
+                return .failure(error)
             }
-            for _ in 0..<max(1, width) where !addNext() { break }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                _ = addNext()
-            }
-            return results
         }
         // Report the real failure, not the stops it caused in the other workers.
-        let failures = results.values.compactMap { result -> BundleError? in
+        let failures = results.compactMap { result -> BundleError? in
             if case let .failure(error) = result { return error }
             return nil
         }
         if let first = failures.first(where: { !$0.interrupted }) ?? failures.first { throw first }
         var staged: [StagedFile] = []
         for (index, item) in items.enumerated() {
-            guard case let .success(hashed)? = results[index] else { throw BundleError("\(item.name) was not copied") }
+            guard case let .success(hashed) = results[index] else { throw BundleError("\(item.name) was not copied") }
             locations[item.name] = BundleStage.stagingFolder + "/" + item.name
             staged.append(StagedFile(item: item, hashed: hashed))
         }
@@ -321,38 +307,15 @@ public final class BundleStage: @unchecked Sendable {
         guard fsync(descriptor) == 0 else { throw BundleError.system("flush", path) }
     }
 
-    /// Reads a whole file of at most `limit` bytes.
+    /// Reads a whole file of at most `limit` bytes (`HostFiles.readSmallFile`).
     public static func readSmallFile(_ path: String, limit: Int) throws(BundleError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw BundleError.system("open", path) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BundleError.system("read", path)
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= limit else { throw BundleError("\(path) is larger than the \(limit)-byte limit") }
-        }
-        return bytes
+        do { return try HostFiles.readSmallFile(path, limit: limit) } catch { throw BundleError("\(error)") }
     }
 
-    /// The names in folder `path` (without `.` and `..`), at most `maximumTreeEntries`.
+    /// The names in folder `path` (without `.` and `..`), at most `maximumTreeEntries`
+    /// (`HostFiles.list`).
     static func list(_ path: String) throws(BundleError) -> [String] {
-        guard let folder = opendir(path) else { throw BundleError.system("list", path) }
-        defer { closedir(folder) }
-        var names: [String] = []
-        while let entry = readdir(folder), names.count < maximumTreeEntries {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        do { return try HostFiles.list(path, limit: maximumTreeEntries) } catch { throw BundleError("\(error)") }
     }
 
     /// Removes `path` and, for a folder, everything below it, never following symbolic links.

@@ -13,10 +13,10 @@ public enum DOCXText {
     public static func text(ofFileAt path: String) throws -> String {
         let members = try ArchiveReader.members(ofArchiveAt: path) { name, _ in name == bodyMember }
         guard let body = members.first(where: { $0.path == bodyMember }) else {
-            throw ImageError(file: path, "a zip archive without \(bodyMember): not a Word document")
+            throw ImageError(.invalid, file: path, "a zip archive without \(bodyMember): not a Word document")
         }
         guard body.isWhole else {
-            throw ImageError(file: path, "\(bodyMember) was not read whole")
+            throw ImageError(.limit, file: path, "\(bodyMember) was not read whole")
         }
         return text(ofDocumentXML: body.head)
     }

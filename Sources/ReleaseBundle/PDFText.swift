@@ -30,10 +30,10 @@ public enum PDFText {
     /// be read. Throws an `ImageError` when the file holds no PDF objects at all.
     public static func text(of bytes: [UInt8]) throws -> String {
         guard bytes.count <= maximumFileBytes else {
-            throw ImageError("the PDF is \(bytes.count) bytes, more than the \(maximumFileBytes)-byte limit")
+            throw ImageError(.limit, "the PDF is \(bytes.count) bytes, more than the \(maximumFileBytes)-byte limit")
         }
         let index = try PDFObjectIndex(bytes)
-        guard !index.objects.isEmpty else { throw ImageError("no PDF objects found") }
+        guard !index.objects.isEmpty else { throw ImageError(.invalid, "no PDF objects found") }
         var builder = PDFTextBuilder()
         for number in index.contentStreams() {
             guard let data = try? index.streamData(number), !data.isEmpty else { continue }
@@ -73,7 +73,7 @@ struct PDFObjectIndex {
                 continue
             }
             guard order.count < PDFText.maximumObjects else {
-                throw ImageError("the PDF has more than \(PDFText.maximumObjects) objects")
+                throw ImageError(.limit, "the PDF has more than \(PDFText.maximumObjects) objects")
             }
             var lexer = PDFLexer(bytes, from: i + 3)
             let value = lexer.nextValue()
@@ -192,7 +192,7 @@ struct PDFObjectIndex {
         case ["FlateDecode"], ["Fl"]:
             return try Decompression.inflateStream(raw, limit: PDFText.maximumStreamBytes, allowTruncated: true)
         default:
-            throw ImageError("stream \(number) uses the filters \(filters.joined(separator: ", ")), which koopack does not decode")
+            throw ImageError(.unsupported, "stream \(number) uses the filters \(filters.joined(separator: ", ")), which koopack does not decode")
         }
     }
 }

@@ -85,32 +85,8 @@ struct ReleaseYAMLReader {
     static func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : parent + "." + key }
 
     static func problem(from error: YamlError) -> ReleaseProblem {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let contextText = context.map { "\($0.text) " } ?? ""
-            return ReleaseProblem(key: "", line: mark.line, message: "YAML syntax error: \(contextText)\(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return ReleaseProblem(key: duplicates.first ?? "", line: context.mark.line, message: "key \(keys) appears twice in one mapping")
-        default:
-            return ReleaseProblem(key: "", line: 0, message: "YAML error: \(error)")
-        }
-    }
-
-    /// What a node is, for messages: `a list`, `the string "x"`, `the number 3`.
-    static func describe(_ node: Node) -> String {
-        switch node {
-        case let .scalar(scalar):
-            if scalar.style == .plain {
-                if node.null != nil { return "nothing (null)" }
-                if YAMLNodes.isNumber(node, scalar) { return "the number \(scalar.string)" }
-                if node.bool != nil { return "the boolean \(scalar.string)" }
-            }
-            return "the string \"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
+        let problem = YAMLNodes.problem(error)
+        return ReleaseProblem(key: problem.key ?? "", line: problem.line ?? 0, message: problem.message)
     }
 
     mutating func report(_ key: String, _ line: Int, _ message: String) {
@@ -139,13 +115,13 @@ struct ReleaseYAMLReader {
     mutating func mapping(_ node: Node, _ key: String, known: [String], what: String) -> [String: (key: Node, value: Node)]? {
         guard admit(node, key) else { return nil }
         guard case let .mapping(mapping) = node else {
-            report(key, Self.line(node), "expected \(what) (a mapping with the keys \(known.joined(separator: ", "))), found \(Self.describe(node))")
+            report(key, Self.line(node), "expected \(what) (a mapping with the keys \(known.joined(separator: ", "))), found \(YAMLNodes.describe(node))")
             return nil
         }
         var entries: [String: (key: Node, value: Node)] = [:]
         for (keyNode, value) in mapping {
             guard case let .scalar(keyScalar) = keyNode else {
-                report(key, Self.line(keyNode), "expected a key name, found \(Self.describe(keyNode))")
+                report(key, Self.line(keyNode), "expected a key name, found \(YAMLNodes.describe(keyNode))")
                 continue
             }
             let name = keyScalar.string
@@ -168,7 +144,7 @@ struct ReleaseYAMLReader {
         }
         guard admit(entry.value, key) else { return nil }
         guard case let .scalar(scalar) = entry.value else {
-            report(key, Self.line(entry.value), "expected text, found \(Self.describe(entry.value))")
+            report(key, Self.line(entry.value), "expected text, found \(YAMLNodes.describe(entry.value))")
             return nil
         }
         return scalar.string
@@ -184,7 +160,7 @@ struct ReleaseYAMLReader {
         guard admit(entry.value, key) else { return nil }
         if allowSingle, case let .scalar(scalar) = entry.value { return [scalar.string] }
         guard case let .sequence(sequence) = entry.value else {
-            report(key, Self.line(entry.value), "expected a list of text, found \(Self.describe(entry.value))")
+            report(key, Self.line(entry.value), "expected a list of text, found \(YAMLNodes.describe(entry.value))")
             return nil
         }
         guard sequence.count <= Release.maximumListItems else {
@@ -196,7 +172,7 @@ struct ReleaseYAMLReader {
             let itemKey = "\(key)[\(index)]"
             guard admit(item, itemKey) else { continue }
             guard case let .scalar(scalar) = item, !Self.isNull(item) else {
-                report(itemKey, Self.line(item), "expected text, found \(Self.describe(item))")
+                report(itemKey, Self.line(item), "expected text, found \(YAMLNodes.describe(item))")
                 continue
             }
             items.append(scalar.string)
@@ -218,7 +194,7 @@ struct ReleaseYAMLReader {
             default: break
             }
         }
-        report(key, Self.line(entry.value), "expected yes or no, found \(Self.describe(entry.value))")
+        report(key, Self.line(entry.value), "expected yes or no, found \(YAMLNodes.describe(entry.value))")
         return nil
     }
 
@@ -232,7 +208,7 @@ struct ReleaseYAMLReader {
         }
         guard admit(entry.value, key) else { return nil }
         guard case let .scalar(scalar) = entry.value, let value = E(rawValue: scalar.string.lowercased()) else {
-            report(key, Self.line(entry.value), "expected \(allowed), found \(Self.describe(entry.value))")
+            report(key, Self.line(entry.value), "expected \(allowed), found \(YAMLNodes.describe(entry.value))")
             return nil
         }
         return value

@@ -100,7 +100,7 @@ extension ReleaseYAMLReader {
     mutating func specifications(_ node: Node) -> [Specification]? {
         guard admit(node, "specifications") else { return nil }
         guard case let .sequence(sequence) = node else {
-            report("specifications", Self.line(node), "expected a list of specifications, found \(Self.describe(node))")
+            report("specifications", Self.line(node), "expected a list of specifications, found \(YAMLNodes.describe(node))")
             return nil
         }
         guard !sequence.isEmpty else {

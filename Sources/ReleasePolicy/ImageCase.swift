@@ -1,38 +1,22 @@
 import DiskImage
 import ImagePackage
 
-/// The partition table found at the start of the guest disk.
-public enum PartitionTable: String, Sendable, CaseIterable {
-    case mbr
-    case gpt
-    case none
-}
-
-/// The boot paths the guest disk offers: a BIOS boot sector or BIOS boot partition, an EFI
-/// system partition, both, or neither.
-public enum GuestBoot: String, Sendable, CaseIterable {
-    case bios
-    case uefi
-    case biosAndUEFI = "bios+uefi"
-    case none
-
-    /// Whether a BIOS firmware can boot the disk.
-    public var bootsWithBIOS: Bool { self == .bios || self == .biosAndUEFI }
-    /// Whether a UEFI firmware can boot the disk.
-    public var bootsWithUEFI: Bool { self == .uefi || self == .biosAndUEFI }
-}
-
 /// What the guest reader learned about the disk's contents, as plain values.
 public struct GuestFacts: Sendable, Equatable {
     public var partitionTable: PartitionTable
-    public var boot: GuestBoot
+    public var boot: BootMode
     /// Whether a filesystem was found (in a partition, or on the whole disk).
     public var hasFilesystem: Bool
 
-    public init(partitionTable: PartitionTable, boot: GuestBoot, hasFilesystem: Bool) {
+    public init(partitionTable: PartitionTable, boot: BootMode, hasFilesystem: Bool) {
         self.partitionTable = partitionTable
         self.boot = boot
         self.hasFilesystem = hasFilesystem
+    }
+
+    /// The facts of a guest view.
+    public init(_ view: GuestView) {
+        self.init(partitionTable: view.partitionTable, boot: view.boot, hasFilesystem: view.hasFilesystem)
     }
 }
 

@@ -1,5 +1,6 @@
 import DiskImage
 import Findings
+import GuestScan
 import ImagePackage
 
 /// Facts about the release that no image's metadata carries, given on the command line or by a
@@ -12,84 +13,79 @@ public struct CheckContext: Sendable {
     public var profile: PolicyProfile
     /// Whether to read the guest's disk (partitions, boot mode) for KG102 and KG115.
     public var readGuest: Bool
+    /// Whether to add the security scan's findings (KG401–KG410), read through the guest's disk
+    /// the check opened; needs `readGuest`.
+    public var scan: Bool
 
     public init(regionOverride: String? = nil, releaseFileRegions: [String] = [], sellerOwner: String? = nil,
-                releasedIDs: Set<String> = [], profile: PolicyProfile = .kooGallery, readGuest: Bool = true) {
+                releasedIDs: Set<String> = [], profile: PolicyProfile = .kooGallery, readGuest: Bool = true,
+                scan: Bool = false) {
         self.regionOverride = regionOverride
         self.releaseFileRegions = releaseFileRegions
         self.sellerOwner = sellerOwner
         self.releasedIDs = releasedIDs
         self.profile = profile
         self.readGuest = readGuest
+        self.scan = scan
     }
 }
 
 /// One image judged: what was read of it, how it was classified, what the rules found.
 public struct ImageCheckResult: Sendable {
-    public var input: ImageInput
-    public var info: ImageInfo
+    /// The input as it was read (header facts, guest view, metadata, package facts).
+    public var report: ImageReport
     public var imageCase: ImageCase
     public var classification: Classification
     public var findings: [Finding]
-    /// The guest's disk as it was opened for the guest view, or why it could not be; nil when the
-    /// guest was not asked for. The security scan reads the guest's files through it.
-    public var guestDisk: Result<any ByteSource, ImageError>?
+
+    /// Where the image was found and its metadata.
+    public var input: ImageInput { report.input }
+    /// The header facts and the guest view.
+    public var info: ImageInfo { report.info }
 
     /// The verdict, warnings counting as failures when `strict`.
     public func verdict(strict: Bool) -> Verdict { Verdict(findings: findings, strict: strict) }
 }
 
-/// Reads an image found by `ImageDiscovery` and judges it against the release rules.
+/// Judges an image read by `ImageReport` against the release rules.
 public enum ImageCheck {
-    /// Inspects `input` (header, backing chain, guest view) and evaluates every KG1xx rule.
-    /// `dataDiskCount` is how many data disks travel in the same package. Throws an
-    /// `ImageError` naming the image when its header cannot be read at all.
-    public static func run(_ input: ImageInput, dataDiskCount: Int, context: CheckContext) throws -> ImageCheckResult {
-        if let problem = input.unreadable { throw problem }
-        let (info, guestDisk) = try inspect(input, readGuest: context.readGuest)
+    /// Reads `input` (`ImageReport.read`; its guest when `context.readGuest`) and judges it.
+    /// Throws an `ImageError` naming the input when its header cannot be read at all.
+    public static func run(_ input: ImageInput, context: CheckContext) throws -> ImageCheckResult {
+        run(try ImageReport.read(input, readGuest: context.readGuest), context: context)
+    }
+
+    /// Evaluates every KG1xx rule on `report` and, when `context.scan`, adds the security
+    /// scan's findings. Findings come in report order.
+    public static func run(_ report: ImageReport, context: CheckContext) -> ImageCheckResult {
+        let input = report.input
         let imageCase = ImageCase(
-            fileName: input.displayName, info: info, guest: info.guest.map(guestFacts),
-            metadata: input.metadata, packageBytes: input.packageBytes, dataDiskCount: dataDiskCount,
+            fileName: input.displayName, info: report.info, guest: report.info.guest.map(GuestFacts.init),
+            metadata: input.metadata, packageBytes: input.packageBytes, dataDiskCount: input.dataDiskCount,
             regionOverride: context.regionOverride, releaseFileRegions: context.releaseFileRegions,
             sellerOwner: context.sellerOwner, releasedIDs: context.releasedIDs)
-        return ImageCheckResult(input: input, info: info, imageCase: imageCase,
-                                classification: Classification(imageCase),
-                                findings: evaluate(imageCase, profile: context.profile), guestDisk: guestDisk)
+        var findings = evaluate(imageCase, profile: context.profile)
+        if context.scan { findings = (findings + securityFindings(report)).inReportOrder() }
+        return ImageCheckResult(report: report, imageCase: imageCase, classification: Classification(imageCase),
+                                findings: findings)
     }
 
-    /// The header facts and, when asked, the guest view of `input`, from a file or an archive
-    /// member. An archive member's related files (backing, extents) cannot be opened: the
-    /// header still names them, which is what the self-containment rule needs. When the guest
-    /// cannot be read from what the archive stream kept, `guest` stays nil (so no guest rule
-    /// judges a disk it did not see) and a warning says why. The finding of the image itself
-    /// (`input.warnings`) stays with the input, not the header facts.
-    static func inspect(_ input: ImageInput, readGuest: Bool) throws -> (info: ImageInfo, disk: Result<any ByteSource, ImageError>?) {
-        switch input.origin {
-        case let .file(path):
-            guard readGuest else { return (try ImageInspector().inspect(path: path), nil) }
-            let (info, disk) = try ImageInspector().inspectWithGuestDisk(path: path)
-            return (info, disk)
-        case let .archiveMember(_, member):
-            let inspector = ImageInspector(resolver: NoRelatedFiles())
-            var info = try inspector.inspectHeader(member.source, filename: input.displayName)
-            info.actualSize = member.size
-            guard readGuest else { return (info, nil) }
-            do {
-                let (_, disk) = try inspector.openGuest(member.source, filename: input.displayName)
-                info.guest = try GuestView.read(from: disk)
-                return (info, .success(disk))
-            } catch let error as ImageError {
-                info.warnings.append("guest disk not read inside the archive: \(error.message)")
-                return (info, .failure(error))
+    /// KooGallery's security scan of the guest's root filesystem (KG401–KG410), through the
+    /// guest's disk the report opened. A guest that could not be opened or read gets the scan's
+    /// own note (KG410), not an error: the header rules have already said what is wrong with it.
+    static func securityFindings(_ report: ImageReport) -> [Finding] {
+        switch report.guest {
+        case let .success(opened)?:
+            switch opened.view {
+            case let .success(view):
+                return GuestScanner.scan(disk: opened.disk, view: view, metadata: report.input.metadata).findings
+            case let .failure(error):
+                return [ScanNotDone.guestNotOpened(error).finding]
             }
+        case let .failure(error)?:
+            return [ScanNotDone.guestNotOpened(error).finding]
+        case nil:
+            return []
         }
-    }
-
-    /// The plain facts of a guest view that the rules look at.
-    static func guestFacts(_ view: GuestView) -> GuestFacts {
-        let table = PartitionTable(rawValue: view.partitionTable) ?? .none
-        let boot = GuestBoot(rawValue: view.boot) ?? .none
-        let hasFilesystem = view.wholeDiskFilesystem != nil || view.partitions.contains { $0.filesystem != nil }
-        return GuestFacts(partitionTable: table, boot: boot, hasFilesystem: hasFilesystem)
     }
 }

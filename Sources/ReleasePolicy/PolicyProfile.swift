@@ -56,34 +56,35 @@ public struct PolicyProfile: Sendable, Equatable {
     /// `ImageError` naming `file`, the line and the key.
     public static func load(yaml: String, file: String) throws -> PolicyProfile {
         guard yaml.utf8.count <= maximumYAMLBytes else {
-            throw ImageError(file: file, "profile is \(yaml.utf8.count) bytes, more than the limit of \(maximumYAMLBytes)")
+            throw ImageError(.limit, file: file, "profile is \(yaml.utf8.count) bytes, more than the limit of \(maximumYAMLBytes)")
         }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ImageError(file: file, ProfileYAML.describe(error))
+            let problem = YAMLNodes.problem(error)
+            throw ImageError(.invalid, file: file, problem.place + problem.message)
         }
         var profile = PolicyProfile.kooGallery
         guard let root else { return profile }
         guard case let .mapping(mapping) = root else {
-            throw ImageError(file: file, "\(ProfileYAML.at(root))expected a mapping of profile keys, found \(ProfileYAML.describe(root))")
+            throw ImageError(.invalid, file: file, "\(ProfileYAML.at(root))expected a mapping of profile keys, found \(YAMLNodes.describe(root))")
         }
         var seen = Set<String>()
         for (keyNode, value) in mapping {
             guard case let .scalar(keyScalar) = keyNode else {
-                throw ImageError(file: file, "\(ProfileYAML.at(keyNode))expected a key name, found \(ProfileYAML.describe(keyNode))")
+                throw ImageError(.invalid, file: file, "\(ProfileYAML.at(keyNode))expected a key name, found \(YAMLNodes.describe(keyNode))")
             }
             let key = keyScalar.string
             let place = ProfileYAML.at(keyNode)
             guard seen.insert(key).inserted else {
-                throw ImageError(file: file, "\(place)key \"\(key)\" appears twice")
+                throw ImageError(.invalid, file: file, "\(place)key \"\(key)\" appears twice")
             }
             let yaml = ProfileYAML(file: file, key: key)
             switch key {
             case "allowed-regions":
                 profile.allowedRegions = try yaml.stringList(value).map { name in
-                    guard let id = Regions.normalizedID(name) else { throw yaml.error(value, "a region name is empty") }
+                    guard let id = Regions.normalizedID(name) else { throw yaml.error(.invalid, value, "a region name is empty") }
                     return id
                 }
             case "max-package-bytes": profile.maxPackageBytes = try yaml.unsigned(value)
@@ -92,14 +93,14 @@ public struct PolicyProfile: Sendable, Equatable {
             case "min-system-disk-gb": profile.minSystemDiskGB = try yaml.unsigned(value)
             case "max-system-disk-gb": profile.maxSystemDiskGB = try yaml.unsigned(value)
             default:
-                throw ImageError(file: file, "\(place)unknown key \"\(key)\" (known keys: \(yamlKeys.joined(separator: ", ")))")
+                throw ImageError(.invalid, file: file, "\(place)unknown key \"\(key)\" (known keys: \(yamlKeys.joined(separator: ", ")))")
             }
         }
         guard profile.nearLimitBytes <= profile.maxPackageBytes else {
-            throw ImageError(file: file, "near-limit-bytes (\(profile.nearLimitBytes)) is larger than max-package-bytes (\(profile.maxPackageBytes))")
+            throw ImageError(.outOfRange, file: file, "near-limit-bytes (\(profile.nearLimitBytes)) is larger than max-package-bytes (\(profile.maxPackageBytes))")
         }
         guard profile.minSystemDiskGB <= profile.maxSystemDiskGB else {
-            throw ImageError(file: file, "min-system-disk-gb (\(profile.minSystemDiskGB)) is larger than max-system-disk-gb (\(profile.maxSystemDiskGB))")
+            throw ImageError(.outOfRange, file: file, "min-system-disk-gb (\(profile.minSystemDiskGB)) is larger than max-system-disk-gb (\(profile.maxSystemDiskGB))")
         }
         return profile
     }
@@ -116,59 +117,31 @@ struct ProfileYAML {
         return "line \(mark.line), column \(mark.column): "
     }
 
-    static func describe(_ node: Node) -> String {
-        switch node {
-        case let .scalar(scalar):
-            if scalar.style == .plain {
-                if YAMLNodes.isNumber(node, scalar) { return "the number \(scalar.string)" }
-                if node.bool != nil { return "the boolean \(scalar.string)" }
-                if node.null != nil { return "null" }
-            }
-            return "the string \"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
-
-    static func describe(_ error: YamlError) -> String {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let contextText = context.map { "\($0.text) " } ?? ""
-            return "line \(mark.line), column \(mark.column): YAML syntax error: \(contextText)\(problem)"
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return "line \(context.mark.line), column \(context.mark.column): key \(keys) appears twice"
-        default:
-            return "YAML error: \(error)"
-        }
-    }
-
-    func error(_ node: Node, _ message: String) -> ImageError {
-        ImageError(file: file, "\(ProfileYAML.at(node))key \"\(key)\": \(message)")
+    func error(_ kind: ImageError.Kind, _ node: Node, _ message: String) -> ImageError {
+        ImageError(kind, file: file, "\(ProfileYAML.at(node))key \"\(key)\": \(message)")
     }
 
     func unsigned(_ node: Node) throws -> UInt64 {
         guard case let .scalar(scalar) = node, scalar.style == .plain else {
-            throw error(node, "expected a non-negative integer, found \(ProfileYAML.describe(node))")
+            throw error(.invalid, node, "expected a non-negative integer, found \(YAMLNodes.describe(node))")
         }
         let text = scalar.string.filter { $0 != "_" }
         guard let value = UInt64(text) else {
-            throw error(node, "expected a non-negative integer, found \(ProfileYAML.describe(node))")
+            throw error(.invalid, node, "expected a non-negative integer, found \(YAMLNodes.describe(node))")
         }
         return value
     }
 
     func stringList(_ node: Node) throws -> [String] {
         guard case let .sequence(sequence) = node else {
-            throw error(node, "expected a list of strings, found \(ProfileYAML.describe(node))")
+            throw error(.invalid, node, "expected a list of strings, found \(YAMLNodes.describe(node))")
         }
         guard sequence.count <= PolicyProfile.maximumListItems else {
-            throw error(node, "\(sequence.count) items, more than the limit of \(PolicyProfile.maximumListItems)")
+            throw error(.limit, node, "\(sequence.count) items, more than the limit of \(PolicyProfile.maximumListItems)")
         }
         return try sequence.map { item in
             guard case let .scalar(scalar) = item else {
-                throw error(item, "expected a string, found \(ProfileYAML.describe(item))")
+                throw error(.invalid, item, "expected a string, found \(YAMLNodes.describe(item))")
             }
             return scalar.string
         }

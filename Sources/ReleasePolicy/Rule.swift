@@ -53,9 +53,6 @@ public enum Rules {}
 
 /// Formatting shared by rule messages.
 enum Describe {
-    /// `137,438,953,473 bytes` with thousands separators, as DOMAIN.md writes limits.
-    static func bytes(_ n: UInt64) -> String { NumberText.bytes(n) }
-
     /// A JSON-ish rendering of a boolean that a metadata file gave.
     static func flag(_ b: Bool) -> String { b ? "true" : "false" }
 }

@@ -17,7 +17,7 @@ enum AuditInputs {
         } else {
             for input in try ImageDiscovery.discover(path, options: DiscoveryOptions()) {
                 guard let metadata = input.metadata else {
-                    throw ImageError(file: input.displayName, "has no IMS metadata sidecar (NAME.json), so its state cannot be told")
+                    throw ImageError(.invalid, file: input.displayName, "has no IMS metadata sidecar (NAME.json), so its state cannot be told")
                 }
                 try account.add(image: metadata, region: region, source: input.displayName)
             }
@@ -41,7 +41,7 @@ enum AuditInputs {
                 let options = DiscoveryOptions(metadataFile: specification.image.metadata?.path)
                 for input in try ImageDiscovery.discover(file.path, options: options) {
                     guard let metadata = input.metadata, let id = metadata.id else {
-                        throw ImageError(file: release.file, "specification \(specification.name): image \(file.written) has no IMS metadata with an id")
+                        throw ImageError(.invalid, file: release.file, "specification \(specification.name): image \(file.written) has no IMS metadata with an id")
                     }
                     ids.append(id)
                     if account.image(id: id) == nil {

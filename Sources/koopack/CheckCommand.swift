@@ -60,7 +60,7 @@ struct CheckCommand: AsyncParsableCommand {
     var releasedList: String? { released.releasedList }
 
     func run() async throws {
-        var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest)
+        var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest, scan: !noScan && !noGuest)
         do {
             if let policy { context.profile = try PolicyProfile.load(yaml: try TextFiles.read(policy), file: policy) }
             if let releasedList {
@@ -72,7 +72,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
         let (results, unreadable) = diagnosingFailures(
-            await CheckRun.run(arguments: images, options: options, context: context, scan: !noScan && !noGuest))
+            await CheckRun.run(arguments: images, options: options, context: context))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))
@@ -85,41 +85,8 @@ struct CheckCommand: AsyncParsableCommand {
 
 /// Finds and judges the images of every argument, in parallel, keeping argument order.
 enum CheckRun {
-    static func run(arguments: [String], options: DiscoveryOptions, context: CheckContext,
-                    scan: Bool) async -> [Result<ImageCheckResult, ImageError>] {
-        await runOverImages(arguments, options: options) { input, package, argument in
-            var result = try ImageCheck.run(input, dataDiskCount: dataDiskCount(of: input, among: package, argument: argument),
-                                            context: context)
-            if scan { result.findings = (result.findings + securityFindings(result)).inReportOrder() }
-            return result
-        }
-    }
-
-    /// KooGallery's security scan, run on the guest's root filesystem (KG401-KG410) through the
-    /// guest disk the check already opened. An image whose guest could not be opened gets the
-    /// scan's own note (KG410), not an error: the header rules have already said what is wrong
-    /// with it.
-    static func securityFindings(_ result: ImageCheckResult) -> [Finding] {
-        switch result.guestDisk {
-        case let .success(disk)?:
-            return GuestScanner.scan(disk: disk, view: result.info.guest, metadata: result.input.metadata).findings
-        case let .failure(error)?:
-            return [ScanNotDone.guestNotOpened(error).finding]
-        case nil:
-            return []
-        }
-    }
-
-    /// Data disks that travel with an image in one package: images of the same folder or archive
-    /// whose metadata says `DataImage`, and, in an OVA, every disk after the first (the OVF
-    /// convention puts the system disk first).
-    static func dataDiskCount(of input: ImageInput, among inputs: [ImageInput], argument: String) -> Int {
-        guard inputs.count > 1, input.metadata?.virtualEnvType != "DataImage" else { return 0 }
-        let marked = inputs.filter { $0.metadata?.virtualEnvType == "DataImage" }.count
-        if FilePaths.pathExtension(argument) == "ova" {
-            let isFirst = inputs.first?.displayName == input.displayName
-            return isFirst ? max(marked, inputs.count - 1) : marked
-        }
-        return marked
+    static func run(arguments: [String], options: DiscoveryOptions,
+                    context: CheckContext) async -> [Result<ImageCheckResult, ImageError>] {
+        await runOverImages(arguments, options: options) { input in try ImageCheck.run(input, context: context) }
     }
 }

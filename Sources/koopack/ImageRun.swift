@@ -3,13 +3,12 @@ import ImagePackage
 
 /// Finds the images every argument names (files, folders, archives) and runs `work` on each,
 /// in parallel, keeping argument order. An argument that cannot be read, or an image whose work
-/// throws, is a failure in its place. `work` also gets the other images found through the same
-/// argument (its package) and the argument itself.
+/// throws, is a failure in its place.
 func runOverImages<Output: Sendable>(
     _ arguments: [String], options: DiscoveryOptions,
-    _ work: @escaping @Sendable (_ input: ImageInput, _ package: [ImageInput], _ argument: String) throws -> Output
+    _ work: @escaping @Sendable (_ input: ImageInput) throws -> Output
 ) async -> [Result<Output, ImageError>] {
-    var jobs: [(input: ImageInput, package: [ImageInput], argument: String)] = []
+    var jobs: [ImageInput] = []
     var outcomes: [Result<Output, ImageError>?] = []
     var slots: [Int] = []
     for argument in arguments {
@@ -18,15 +17,15 @@ func runOverImages<Output: Sendable>(
             for input in inputs {
                 slots.append(outcomes.count)
                 outcomes.append(nil)
-                jobs.append((input, inputs, argument))
+                jobs.append(input)
             }
         } catch {
             outcomes.append(.failure(imageError(error, naming: argument)))
         }
     }
-    let done: [Result<Output, ImageError>] = await parallelMap(jobs) { job in
-        do { return .success(try work(job.input, job.package, job.argument)) }
-        catch { return .failure(imageError(error, naming: job.input.displayName)) }
+    let done: [Result<Output, ImageError>] = await parallelMap(jobs) { input in
+        do { return .success(try work(input)) }
+        catch { return .failure(imageError(error, naming: input.displayName)) }
     }
     for (slot, result) in zip(slots, done) { outcomes[slot] = result }
     return outcomes.compactMap { $0 }
@@ -50,5 +49,5 @@ func diagnosingFailures<Output>(_ outcomes: [Result<Output, ImageError>]) -> (re
 
 /// `error` as an `ImageError` attributed to `name`.
 private func imageError(_ error: any Error, naming name: String) -> ImageError {
-    (error as? ImageError)?.attributed(to: name) ?? ImageError(file: name, "\(error)")
+    (error as? ImageError)?.attributed(to: name) ?? ImageError(.io, file: name, "\(error)")
 }

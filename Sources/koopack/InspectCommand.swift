@@ -76,7 +76,7 @@ struct InspectCommand: AsyncParsableCommand {
         let results: [Result<ImageInfo, ImageError>] = await parallelMap(request.images) { path in
             do { return .success(try inspector.inspect(path: path, guest: request.guest)) }
             catch let error as ImageError { return .failure(error.attributed(to: path)) }
-            catch { return .failure(ImageError(file: path, "\(error)")) }
+            catch { return .failure(ImageError(.io, file: path, "\(error)")) }
         }
         let (infos, failed) = diagnosingFailures(results)
         switch request.style {

@@ -87,20 +87,5 @@ struct QuotaPlanCommand: AsyncParsableCommand {
 /// Runs blocking per-file work (hashing, copying) on at most one task per core, one file per
 /// task, and returns the results in input order.
 func parallelFiles<Output: Sendable>(_ paths: [String], _ work: @escaping @Sendable (String) -> Output) async -> [Output] {
-    let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    return await withTaskGroup(of: (Int, Output).self) { group in
-        var pending = paths.enumerated().makeIterator()
-        var results: [Int: Output] = [:]
-        func addNext() -> Bool {
-            guard let (index, path) = pending.next() else { return false }
-            group.addTask { (index, work(path)) }
-            return true
-        }
-        for _ in 0..<width where !addNext() { break }
-        while let (index, output) = await group.next() {
-            results[index] = output
-            _ = addNext()
-        }
-        return paths.indices.compactMap { results[$0] }
-    }
+    await ParallelWork.map(paths, work)
 }

@@ -12,7 +12,6 @@ extension ReleaseReview {
         struct Job: Sendable {
             var spec: Specification
             var input: ImageInput
-            var dataDisks: Int
             var context: CheckContext
             /// The image as release.yaml names it (an archive member keeps its own name).
             var title: String
@@ -26,7 +25,6 @@ extension ReleaseReview {
                     let inputs = try ImageDiscovery.discover(file.path, options: DiscoveryOptions(metadataFile: spec.image.metadata?.path))
                     for input in inputs {
                         jobs.append(Job(spec: spec, input: input,
-                                        dataDisks: CheckRun.dataDiskCount(of: input, among: inputs, argument: file.path),
                                         context: context,
                                         title: input.displayName == file.path ? file.written : input.displayName))
                     }
@@ -51,7 +49,7 @@ extension ReleaseReview {
             }
         }
         let results: [Result<ImageCheckResult, Error>] = await parallelMap(jobs) { job in
-            do { return .success(try ImageCheck.run(job.input, dataDiskCount: job.dataDisks, context: job.context)) }
+            do { return .success(try ImageCheck.run(job.input, context: job.context)) }
             catch { return .failure(error) }
         }
         for (job, result) in zip(jobs, results) {

@@ -50,8 +50,9 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options) { input, _, _ in
-            ScanResult(image: input.displayName, metadataFile: input.metadataFile, report: try GuestScanner.scan(input))
+        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options) { input in
+            ScanResult(image: input.displayName, metadataFile: input.metadataFile,
+                       report: try GuestScanner.scan(try ImageReport.read(input, readGuest: true)))
         })
         switch format {
         case .text: Terminal.write(ScanText.render(results))

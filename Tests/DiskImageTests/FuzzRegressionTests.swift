@@ -43,6 +43,7 @@ import Testing
         let bytes = try Self.input("parallels", "extension-offset-overflow.bin")
         let error = try #require(throws: ImageError.self) { try Self.inspect("parallels", bytes, filename: "fuzz.hdd") }
         #expect(error.message.contains("ext_off at offset 56"))
+        #expect(error.kind == .outOfRange && error.offset == 56)
     }
 
     @Test func aGPTEntrySpanningEveryLBAIsIgnoredWithAWarning() throws {
@@ -57,6 +58,7 @@ import Testing
             try ImageInspector(resolver: NoFiles()).openGuest(MemoryByteSource(bytes), filename: "fuzz.img")
         }
         #expect(error.message.contains("ext_off at offset 56"))
+        #expect(error.kind == .outOfRange && error.offset == 56 && error.file == "fuzz.img")
     }
 
     /// The guest-reader target's reads: first and last MiB, then the span the last 8 bytes pick.
@@ -70,5 +72,6 @@ import Testing
         let bytes = try Self.input("guest-reader", "qed-l2-entry-run-overflow.bin")
         let error = try #require(throws: ImageError.self) { try Self.readGuest(bytes) }
         #expect(error.message.contains("L2 entry") && error.message.contains("points to cluster offset"))
+        #expect(error.kind == .outOfRange && error.offset != nil)
     }
 }

@@ -69,7 +69,7 @@ struct GuestAcrossFormatsTests {
         #expect(try GuestView.read(from: guest).json == GuestView.read(from: FileByteSource(path: raw)).json)
         try expectSameEdges(guest, image: overlay, format: "qcow2", label: "overlay")
         let info = try ImageInspector().inspect(path: overlay, guest: true)
-        #expect(info.guest?.partitionTable == (disk == .blank ? "none" : disk.rawValue))
+        #expect(info.guest?.partitionTable.rawValue == (disk == .blank ? "none" : disk.rawValue))
     }
 
     /// The first and last MiB, and an odd read across a block boundary, equal what

@@ -125,12 +125,12 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
         var disk = PatchedByteSource(try FileByteSource(path: try TestDisks.makeGPTDisk(in: directory)))
         disk.patch(512 + 16, [0xDE, 0xAD])
         let guest = try GuestView.read(from: disk)
-        #expect(guest.partitionTable == "gpt")
+        #expect(guest.partitionTable == .gpt)
         #expect(guest.partitions.map(\.start) == TestDisks.gptPartitions.map(\.start))
         #expect(guest.partitions.map(\.name) == TestDisks.gptPartitions.map(\.name))
         #expect(guest.warnings.contains(where: { $0.contains("primary GPT header at LBA 1 is damaged") && $0.contains("CRC32") && $0.contains("offset 528") }),
                 "\(guest.warnings)")
-        #expect(guest.boot == "uefi")
+        #expect(guest.boot == .uefi)
     }
 
     @Test(.enabled(if: TestDisks.toolsAvailable, "sfdisk, mkfs.ext4, mkswap, mkfs.vfat, mkfs.xfs or dd is not installed"))
@@ -151,7 +151,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
         disk.patch(512 + 16, [0xDE, 0xAD])
         disk.patch(TestDisks.gptDiskSize - 512 + 16, [0xDE, 0xAD])
         let guest = try GuestView.read(from: disk)
-        #expect(guest.partitionTable == "gpt")
+        #expect(guest.partitionTable == .gpt)
         #expect(guest.partitions.isEmpty)
         #expect(guest.warnings.contains(where: { $0.contains("neither the primary nor the backup GPT is valid") }), "\(guest.warnings)")
         #expect(guest.warnings.contains(where: { $0.contains("backup GPT header at LBA \(TestDisks.gptDiskSize / 512 - 1) is damaged") }))
@@ -272,7 +272,7 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
         var disk = PatchedByteSource(zeros: 1 << 20)
         mbrEntry(&disk, sector: 0, slot: 0, status: 0x42, type: 0x83, first: 2048, count: 10)
         let guest = try GuestView.read(from: disk)
-        #expect(guest.partitionTable == "none")
+        #expect(guest.partitionTable == .none)
         #expect(guest.warnings.contains(where: { $0.contains("0x55AA but its partition entries are not valid") }))
     }
 
@@ -282,8 +282,8 @@ private func mbrEntry(_ disk: inout PatchedByteSource, sector lba: UInt64, slot:
         mbrEntry(&disk, sector: 0, slot: 0, type: 0x83, first: 2048, count: 10)
         mbrEntry(&disk, sector: 0, slot: 1, type: 0xEF, first: 4096, count: 10)
         let guest = try GuestView.read(from: disk)
-        #expect(guest.partitionTable == "mbr")
-        #expect(guest.boot == "bios+uefi")
+        #expect(guest.partitionTable == .mbr)
+        #expect(guest.boot == .biosAndUEFI)
         #expect(guest.partitions[1].typeName == "EFI (FAT-12/16/32)")
     }
 

@@ -54,8 +54,8 @@ final class CountingResolver: FileResolver {
         let info = try ImageInspector(resolver: resolver).inspect(path: image, guest: true)
         let guest = try #require(info.guest)
         #expect(info.virtualSize == diskBytes)
-        #expect(guest.partitionTable == "gpt")
-        #expect(guest.boot == "uefi")
+        #expect(guest.partitionTable == .gpt)
+        #expect(guest.boot == .uefi)
         #expect(guest.partitions.map { $0.filesystem?.name } == ["vfat", "ext4"])
         #expect(resolver.bytesRead <= 512 << 10, "read \(resolver.bytesRead) bytes in \(resolver.reads) reads")
     }

@@ -135,6 +135,7 @@ private let efiOptions = ["-e", "efi.img", "-no-emul-boot"]
         for cut in [32774, 34000, 34816, 36000, 38911] {
             #expect(throws: ImageError.self, "cut at \(cut)") { try inspect(Array(bytes[0..<cut])) }
             do { _ = try inspect(Array(bytes[0..<cut])) } catch let error as ImageError {
+                #expect(error.kind == .truncated && error.offset != nil, "\(error.kind): \(error.message)")
                 #expect(error.message.contains("offset"), "\(error.message)")
             }
         }
@@ -153,6 +154,7 @@ private let efiOptions = ["-e", "efi.img", "-no-emul-boot"]
         bytes[32768] = 3   // the primary becomes a "volume partition" descriptor
         #expect(throws: ImageError.self) { try inspect(bytes) }
         do { _ = try inspect(bytes) } catch let error as ImageError {
+            #expect(error.kind == .invalid && error.offset == 32768)
             #expect(error.message.contains("no primary volume descriptor") && error.message.contains("32768"))
         }
     }

@@ -26,7 +26,7 @@ import Testing
         let info = try ImageInspector().inspect(path: file)
         #expect(info.format == "luks")
         #expect(info.encrypted)
-        #expect(info.encryptionFormat == "luks")
+        #expect(info.encryptionFormat == .luks)
         #expect(info.virtualSize == 4 << 20)
         #expect(info.warnings.isEmpty)
     }
@@ -36,6 +36,7 @@ import Testing
         let directory = try Scratch()
         let file = try Self.makeLUKS1(directory, "disk.luks")
         let error = try #require(throws: ImageError.self) { try ImageInspector().openGuest(path: file) }
+        #expect(error.kind == .unsupported && error.file == file, "\(error.kind): \(error)")
         #expect(error.message.contains("encrypted: the guest cannot be read without the key"))
     }
 

@@ -62,14 +62,16 @@ enum LegacyDisk {
         return copy
     }
 
-    /// Reads the header of in-memory `bytes` and expects a clean `ImageError` whose message
-    /// mentions every one of `mentions` (a field name, an offset).
-    static func expectHeaderError(_ bytes: [UInt8], mentions: [String], _ comment: String = "",
+    /// Reads the header of in-memory `bytes` and expects a clean `ImageError` of `kind`, naming
+    /// the file and an offset, whose message mentions every one of `mentions` (a field name, an
+    /// offset).
+    static func expectHeaderError(_ bytes: [UInt8], _ kind: ImageError.Kind, mentions: [String], _ comment: String = "",
                                   sourceLocation: SourceLocation = #_sourceLocation) {
         let error = #expect(throws: ImageError.self, "\(comment)", sourceLocation: sourceLocation) {
             _ = try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(bytes), filename: "hostile")
         }
         if let error {
+            expectNamed(error, kind, file: "hostile", comment, sourceLocation: sourceLocation)
             for word in mentions {
                 #expect(error.description.contains(word), "\(comment): “\(error.description)” does not mention \(word)",
                         sourceLocation: sourceLocation)
@@ -78,9 +80,10 @@ enum LegacyDisk {
     }
 
     /// Opens the guest of in-memory `bytes`, reads all of it in 1 MiB steps (at most `limit`
-    /// bytes), and expects a clean `ImageError` mentioning every one of `mentions`.
-    static func expectGuestError(_ bytes: [UInt8], mentions: [String], limit: UInt64 = 64 << 20, _ comment: String = "",
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    /// bytes), and expects a clean `ImageError` of `kind`, naming an offset, mentioning every one
+    /// of `mentions`.
+    static func expectGuestError(_ bytes: [UInt8], _ kind: ImageError.Kind, mentions: [String], limit: UInt64 = 64 << 20,
+                                 _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
         let error = #expect(throws: ImageError.self, "\(comment)", sourceLocation: sourceLocation) {
             let (_, disk) = try ImageInspector(resolver: NoFiles()).openGuest(MemoryByteSource(bytes), filename: "hostile")
             var offset: UInt64 = 0
@@ -90,6 +93,8 @@ enum LegacyDisk {
             }
         }
         if let error {
+            // Reads of the opened disk are not attributed to a file: the disk is the guest's.
+            expectNamed(error, kind, file: nil, comment, sourceLocation: sourceLocation)
             for word in mentions {
                 #expect(error.description.contains(word), "\(comment): “\(error.description)” does not mention \(word)",
                         sourceLocation: sourceLocation)
@@ -105,11 +110,7 @@ enum LegacyDisk {
                 _ = try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(Array(bytes[0..<cut])),
                                                                           filename: "cut")
             }
-            if let error {
-                #expect(error.description.contains("truncated") || error.description.contains("past the end")
-                        || error.description.contains("offset"),
-                        "cut at \(cut): “\(error.description)”", sourceLocation: sourceLocation)
-            }
+            if let error { expectNamed(error, .truncated, file: "cut", "cut at \(cut)", sourceLocation: sourceLocation) }
         }
     }
 
@@ -130,12 +131,21 @@ enum LegacyDisk {
         let error = #expect(throws: ImageError.self, sourceLocation: sourceLocation) {
             _ = try ImageInspector().inspect(path: image)
         }
-        #expect(error?.message.contains("backing loop") == true, "\(String(describing: error))", sourceLocation: sourceLocation)
+        #expect(error?.kind == .loop, "\(String(describing: error))", sourceLocation: sourceLocation)
+        #expect(error?.description.contains(own) == true, "\(String(describing: error))", sourceLocation: sourceLocation)
         let guestError = #expect(throws: ImageError.self, sourceLocation: sourceLocation) {
             _ = try ImageInspector().openGuest(path: image)
         }
-        #expect(guestError?.message.contains("backing loop") == true, "\(String(describing: guestError))",
-                sourceLocation: sourceLocation)
+        #expect(guestError?.kind == .loop, "\(String(describing: guestError))", sourceLocation: sourceLocation)
+        #expect(guestError?.description.contains(own) == true, "\(String(describing: guestError))", sourceLocation: sourceLocation)
+    }
+
+    /// Expects `error` to be of `kind`, to name `file` (when given) and an offset.
+    static func expectNamed(_ error: ImageError, _ kind: ImageError.Kind, file: String?, _ comment: String,
+                            sourceLocation: SourceLocation) {
+        #expect(error.kind == kind, "\(comment): \(error.kind): “\(error.description)”", sourceLocation: sourceLocation)
+        if let file { #expect(error.file == file, "\(comment): “\(error.description)”", sourceLocation: sourceLocation) }
+        #expect(error.offset != nil, "\(comment): no offset in “\(error.description)”", sourceLocation: sourceLocation)
     }
 }
 
@@ -176,22 +186,22 @@ struct LegacyFormatHostileTests {
         let wrongMagic = be(0, 0x5146_49FA, 4)
         #expect(try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(wrongMagic), filename: "x").format == "raw")
         let magicError = #expect(throws: ImageError.self) { _ = try QCOW1Format.readHeader(MemoryByteSource(wrongMagic)) }
-        #expect(magicError?.message.contains("magic") == true)
+        #expect(magicError?.kind == .badMagic && magicError?.offset == 0, "\(String(describing: magicError))")
         LegacyDisk.expectHeaderError(LegacyDisk.patched(bytes, at: 32, 30, width: 1, bigEndian: true),
-                                     mentions: ["cluster_bits", "offset 32"])
+                                     .outOfRange, mentions: ["cluster_bits", "offset 32"])
         LegacyDisk.expectHeaderError(LegacyDisk.patched(bytes, at: 33, 40, width: 1, bigEndian: true),
-                                     mentions: ["l2_bits", "offset 33"])
-        LegacyDisk.expectHeaderError(be(24, 0, 8), mentions: ["size", "offset 24"], "empty disk")
-        LegacyDisk.expectHeaderError(be(24, UInt64.max - 10, 8), mentions: ["size", "offset 24"], "absurd size")
-        LegacyDisk.expectHeaderError(be(24, 1 << 50, 8), mentions: ["offset 24"], "an L1 table of millions of entries")
-        LegacyDisk.expectHeaderError(be(36, 9, 4), mentions: ["crypt_method", "offset 36"])
-        LegacyDisk.expectHeaderError(be(40, 1 << 40, 8), mentions: ["L1 table", "past the end"], "L1 past the end")
-        LegacyDisk.expectHeaderError(be(40, UInt64.max - 3, 8), mentions: ["L1 table"], "L1 offset wraps around")
+                                     .outOfRange, mentions: ["l2_bits", "offset 33"])
+        LegacyDisk.expectHeaderError(be(24, 0, 8), .outOfRange, mentions: ["size", "offset 24"], "empty disk")
+        LegacyDisk.expectHeaderError(be(24, UInt64.max - 10, 8), .outOfRange, mentions: ["size", "offset 24"], "absurd size")
+        LegacyDisk.expectHeaderError(be(24, 1 << 50, 8), .outOfRange, mentions: ["offset 24"], "an L1 table of millions of entries")
+        LegacyDisk.expectHeaderError(be(36, 9, 4), .outOfRange, mentions: ["crypt_method", "offset 36"])
+        LegacyDisk.expectHeaderError(be(40, 1 << 40, 8), .truncated, mentions: ["L1 table", "past the end"], "L1 past the end")
+        LegacyDisk.expectHeaderError(be(40, UInt64.max - 3, 8), .outOfRange, mentions: ["L1 table"], "L1 offset wraps around")
         var backed = be(8, 48, 8)
         backed = LegacyDisk.patched(backed, at: 16, 1_000_000, width: 4, bigEndian: true)
-        LegacyDisk.expectHeaderError(backed, mentions: ["backing_file_size", "offset 16"], "absurd name length")
+        LegacyDisk.expectHeaderError(backed, .outOfRange, mentions: ["backing_file_size", "offset 16"], "absurd name length")
         backed = LegacyDisk.patched(be(8, 1 << 40, 8), at: 16, 10, width: 4, bigEndian: true)
-        LegacyDisk.expectHeaderError(backed, mentions: ["truncated", "backing file name"], "name past the end")
+        LegacyDisk.expectHeaderError(backed, .truncated, mentions: ["backing file name"], "name past the end")
     }
 
     /// The QFI magic with a version past 3 is claimed by qcow2's probe, as in QEMU, and refused
@@ -204,7 +214,7 @@ struct LegacyFormatHostileTests {
             let info = try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(patched), filename: "x")
             Issue.record("version 7 was read as \(info.format)")
         } catch let error as ImageError {
-            #expect(error.message.contains("version"))
+            #expect(error.kind == .unsupported && error.offset == 4 && error.file == "x", "\(error.kind): \(error)")
         }
     }
 
@@ -215,16 +225,16 @@ struct LegacyFormatHostileTests {
         let l2 = Int(Self.u64be(bytes, l1))
         #expect(l2 > 0)
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l1, 1 << 45, width: 8, bigEndian: true),
-                                    mentions: ["L2 table", "past the end"], "L2 table past the end")
+                                    .truncated, mentions: ["L2 table", "past the end"], "L2 table past the end")
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l2, 1 << 45, width: 8, bigEndian: true),
-                                    mentions: ["cluster offset", "past the end"], "data cluster past the end")
+                                    .truncated, mentions: ["cluster offset", "past the end"], "data cluster past the end")
         // A compressed cluster whose bytes are the header: not deflate.
         let compressed: UInt64 = 1 << 63 | 100 << 51 | 0
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l2, compressed, width: 8, bigEndian: true),
-                                    mentions: ["compressed cluster"], "garbage compressed cluster")
+                                    .invalid, mentions: ["compressed cluster"], "garbage compressed cluster")
         let farCompressed: UInt64 = 1 << 63 | 100 << 51 | (1 << 40)
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l2, farCompressed, width: 8, bigEndian: true),
-                                    mentions: ["compressed cluster", "past the end"], "compressed cluster past the end")
+                                    .truncated, mentions: ["compressed cluster", "past the end"], "compressed cluster past the end")
     }
 
     // MARK: QED
@@ -247,25 +257,25 @@ struct LegacyFormatHostileTests {
     @Test func qedHeaderFieldsOutOfRangeAreCleanErrors() throws {
         let bytes = try Self.smallQED()
         let le = { (at: Int, value: UInt64, width: Int) in LegacyDisk.patched(bytes, at: at, value, width: width, bigEndian: false) }
-        LegacyDisk.expectHeaderError(le(4, 1000, 4), mentions: ["cluster_size", "offset 4"])
-        LegacyDisk.expectHeaderError(le(4, 1 << 30, 4), mentions: ["cluster_size", "offset 4"])
-        LegacyDisk.expectHeaderError(le(8, 3, 4), mentions: ["table_size", "offset 8"])
-        LegacyDisk.expectHeaderError(le(8, 1 << 20, 4), mentions: ["table_size", "offset 8"])
-        LegacyDisk.expectHeaderError(le(12, 0, 4), mentions: ["header_size", "offset 12"])
-        LegacyDisk.expectHeaderError(le(12, 1 << 31, 4), mentions: ["header_size", "offset 12"])
-        LegacyDisk.expectHeaderError(le(16, 0x10, 8), mentions: ["features", "offset 16"])
-        LegacyDisk.expectHeaderError(le(48, 1000, 8), mentions: ["image_size", "offset 48"])
-        LegacyDisk.expectHeaderError(le(48, 1 << 60, 8), mentions: ["image_size", "offset 48"])
-        LegacyDisk.expectHeaderError(le(40, 1 << 40, 8), mentions: ["l1_table_offset", "past the end"])
-        LegacyDisk.expectHeaderError(le(40, 4096 + 100, 8), mentions: ["l1_table_offset", "unaligned"])
-        LegacyDisk.expectHeaderError(le(40, 0, 8), mentions: ["l1_table_offset", "inside the header"])
-        LegacyDisk.expectHeaderError(le(40, UInt64.max & ~4095, 8), mentions: ["l1_table_offset"], "wraps around")
+        LegacyDisk.expectHeaderError(le(4, 1000, 4), .outOfRange, mentions: ["cluster_size", "offset 4"])
+        LegacyDisk.expectHeaderError(le(4, 1 << 30, 4), .outOfRange, mentions: ["cluster_size", "offset 4"])
+        LegacyDisk.expectHeaderError(le(8, 3, 4), .outOfRange, mentions: ["table_size", "offset 8"])
+        LegacyDisk.expectHeaderError(le(8, 1 << 20, 4), .outOfRange, mentions: ["table_size", "offset 8"])
+        LegacyDisk.expectHeaderError(le(12, 0, 4), .outOfRange, mentions: ["header_size", "offset 12"])
+        LegacyDisk.expectHeaderError(le(12, 1 << 31, 4), .outOfRange, mentions: ["header_size", "offset 12"])
+        LegacyDisk.expectHeaderError(le(16, 0x10, 8), .unsupported, mentions: ["features", "offset 16"])
+        LegacyDisk.expectHeaderError(le(48, 1000, 8), .outOfRange, mentions: ["image_size", "offset 48"])
+        LegacyDisk.expectHeaderError(le(48, 1 << 60, 8), .outOfRange, mentions: ["image_size", "offset 48"])
+        LegacyDisk.expectHeaderError(le(40, 1 << 40, 8), .truncated, mentions: ["l1_table_offset", "past the end"])
+        LegacyDisk.expectHeaderError(le(40, 4096 + 100, 8), .outOfRange, mentions: ["l1_table_offset", "unaligned"])
+        LegacyDisk.expectHeaderError(le(40, 0, 8), .outOfRange, mentions: ["l1_table_offset", "inside the header"])
+        LegacyDisk.expectHeaderError(le(40, UInt64.max & ~4095, 8), .outOfRange, mentions: ["l1_table_offset"], "wraps around")
         var backed = le(16, 1, 8)
         backed = LegacyDisk.patched(backed, at: 56, 4000, width: 4, bigEndian: false)
         backed = LegacyDisk.patched(backed, at: 60, 200, width: 4, bigEndian: false)
-        LegacyDisk.expectHeaderError(backed, mentions: ["backing_filename_offset", "offset 56"], "name past the header")
+        LegacyDisk.expectHeaderError(backed, .outOfRange, mentions: ["backing_filename_offset", "offset 56"], "name past the header")
         backed = LegacyDisk.patched(backed, at: 56, 0xFFFF_FFFF, width: 4, bigEndian: false)
-        LegacyDisk.expectHeaderError(backed, mentions: ["backing_filename_offset"], "name offset wraps")
+        LegacyDisk.expectHeaderError(backed, .outOfRange, mentions: ["backing_filename_offset"], "name offset wraps")
     }
 
     @Test func qedMapsPointingOutsideTheFileAreCleanErrors() throws {
@@ -274,13 +284,13 @@ struct LegacyFormatHostileTests {
         let l2 = Int(Self.u64le(bytes, l1))
         #expect(l2 > 0)
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l1, 1 << 45, width: 8, bigEndian: false),
-                                    mentions: ["L1 entry 0", "L2 table"], "L2 table past the end")
+                                    .truncated, mentions: ["L1 entry 0", "L2 table"], "L2 table past the end")
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l1, UInt64(l2) + 8, width: 8, bigEndian: false),
-                                    mentions: ["L1 entry 0", "unaligned"], "unaligned L2 table")
+                                    .outOfRange, mentions: ["L1 entry 0", "unaligned"], "unaligned L2 table")
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l2, 1 << 45, width: 8, bigEndian: false),
-                                    mentions: ["L2 entry 0", "past the end"], "data cluster past the end")
+                                    .truncated, mentions: ["L2 entry 0", "past the end"], "data cluster past the end")
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: l2, 512, width: 8, bigEndian: false),
-                                    mentions: ["L2 entry 0", "unaligned"], "data cluster inside the header, unaligned")
+                                    .outOfRange, mentions: ["L2 entry 0", "unaligned"], "data cluster inside the header, unaligned")
     }
 
     // MARK: Parallels
@@ -298,11 +308,11 @@ struct LegacyFormatHostileTests {
         #expect(throws: ImageError.self) { _ = try ParallelsFormat.readHeader(MemoryByteSource(le(0, 0x41, 1))) }
         #expect(try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(le(16, 3, 4)), filename: "x").format == "raw")
         #expect(throws: ImageError.self) { _ = try ParallelsFormat.readHeader(MemoryByteSource(le(16, 3, 4))) }
-        LegacyDisk.expectHeaderError(le(28, 0, 4), mentions: ["tracks", "offset 28"])
-        LegacyDisk.expectHeaderError(le(28, 0xFFFF_FFFF, 4), mentions: ["tracks", "offset 28"])
-        LegacyDisk.expectHeaderError(le(32, 0xFFFF_FFFF, 4), mentions: ["bat_entries", "offset 32"])
-        LegacyDisk.expectHeaderError(le(32, 5_000_000, 4), mentions: ["bat_entries", "past the end"], "BAT of millions")
-        LegacyDisk.expectHeaderError(le(36, UInt64.max, 8), mentions: ["nb_sectors", "offset 36"])
+        LegacyDisk.expectHeaderError(le(28, 0, 4), .outOfRange, mentions: ["tracks", "offset 28"])
+        LegacyDisk.expectHeaderError(le(28, 0xFFFF_FFFF, 4), .outOfRange, mentions: ["tracks", "offset 28"])
+        LegacyDisk.expectHeaderError(le(32, 0xFFFF_FFFF, 4), .outOfRange, mentions: ["bat_entries", "offset 32"])
+        LegacyDisk.expectHeaderError(le(32, 5_000_000, 4), .truncated, mentions: ["bat_entries", "past the end"], "BAT of millions")
+        LegacyDisk.expectHeaderError(le(36, UInt64.max, 8), .outOfRange, mentions: ["nb_sectors", "offset 36"])
     }
 
     @Test func parallelsBATEntriesPointingOutsideTheFileAreCleanErrors() throws {
@@ -310,9 +320,9 @@ struct LegacyFormatHostileTests {
         let bytes = try Self.image("d.hdd", ["convert", "-O", "parallels", "-o", "cluster_size=4096", "source.raw"],
                                    from: pattern)
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: 64, 0xFFFF_FFFF, width: 4, bigEndian: false),
-                                    mentions: ["BAT entry 0", "past the end"])
+                                    .truncated, mentions: ["BAT entry 0", "past the end"])
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: 64 + 4 * 100, 1_000_000, width: 4, bigEndian: false),
-                                    mentions: ["BAT entry 100", "past the end"])
+                                    .truncated, mentions: ["BAT entry 100", "past the end"])
     }
 
     // MARK: VDI
@@ -329,17 +339,17 @@ struct LegacyFormatHostileTests {
         let le = { (at: Int, value: UInt64, width: Int) in LegacyDisk.patched(bytes, at: at, value, width: width, bigEndian: false) }
         #expect(try ImageInspector(resolver: NoFiles()).inspectHeader(MemoryByteSource(le(0x40, 0xBEDA_107E, 4)), filename: "x").format == "raw")
         #expect(throws: ImageError.self) { _ = try VDIFormat.readHeader(MemoryByteSource(le(0x40, 0xBEDA_107E, 4))) }
-        LegacyDisk.expectHeaderError(le(0x44, 0x0002_0000, 4), mentions: ["version", "offset 68", "2.0"])
-        LegacyDisk.expectHeaderError(le(0x154, 0x201, 4), mentions: ["offset_bmap", "offset 340"])
-        LegacyDisk.expectHeaderError(le(0x158, 0x401, 4), mentions: ["offset_data", "offset 344"])
-        LegacyDisk.expectHeaderError(le(0x168, 4096, 4), mentions: ["sector_size", "offset 360"])
-        LegacyDisk.expectHeaderError(le(0x178, 3000, 4), mentions: ["block_size", "offset 376"])
-        LegacyDisk.expectHeaderError(le(0x178, 0, 4), mentions: ["block_size", "offset 376"])
-        LegacyDisk.expectHeaderError(le(0x180, 0xFFFF_FFF0, 4), mentions: ["blocks_in_image", "offset 384"])
-        LegacyDisk.expectHeaderError(le(0x180, 4_000_000, 4), mentions: ["offset_bmap", "past the end"], "map of millions")
-        LegacyDisk.expectHeaderError(le(0x170, 1 << 40, 8), mentions: ["disk_size", "offset 368"])
-        LegacyDisk.expectHeaderError(le(0x184, 9, 4), mentions: ["blocks_allocated", "offset 388"])
-        LegacyDisk.expectHeaderError(le(0x158, 1 << 30, 4), mentions: ["offset_data", "past the end"])
+        LegacyDisk.expectHeaderError(le(0x44, 0x0002_0000, 4), .unsupported, mentions: ["version", "offset 68", "2.0"])
+        LegacyDisk.expectHeaderError(le(0x154, 0x201, 4), .outOfRange, mentions: ["offset_bmap", "offset 340"])
+        LegacyDisk.expectHeaderError(le(0x158, 0x401, 4), .outOfRange, mentions: ["offset_data", "offset 344"])
+        LegacyDisk.expectHeaderError(le(0x168, 4096, 4), .unsupported, mentions: ["sector_size", "offset 360"])
+        LegacyDisk.expectHeaderError(le(0x178, 3000, 4), .outOfRange, mentions: ["block_size", "offset 376"])
+        LegacyDisk.expectHeaderError(le(0x178, 0, 4), .outOfRange, mentions: ["block_size", "offset 376"])
+        LegacyDisk.expectHeaderError(le(0x180, 0xFFFF_FFF0, 4), .outOfRange, mentions: ["blocks_in_image", "offset 384"])
+        LegacyDisk.expectHeaderError(le(0x180, 4_000_000, 4), .truncated, mentions: ["offset_bmap", "past the end"], "map of millions")
+        LegacyDisk.expectHeaderError(le(0x170, 1 << 40, 8), .outOfRange, mentions: ["disk_size", "offset 368"])
+        LegacyDisk.expectHeaderError(le(0x184, 9, 4), .outOfRange, mentions: ["blocks_allocated", "offset 388"])
+        LegacyDisk.expectHeaderError(le(0x158, 1 << 30, 4), .truncated, mentions: ["offset_data", "past the end"])
     }
 
     @Test func vdiBlockMapEntriesOutOfRangeAreCleanErrors() throws {
@@ -348,14 +358,14 @@ struct LegacyFormatHostileTests {
         let allocated = Int(bytes[0x184]) | Int(bytes[0x185]) << 8
         #expect(allocated > 0)
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: 0x200, UInt64(allocated), width: 4, bigEndian: false),
-                                    mentions: ["block map entry 0", "allocated"], "block index past blocks_allocated")
+                                    .outOfRange, mentions: ["block map entry 0", "allocated"], "block index past blocks_allocated")
         LegacyDisk.expectGuestError(LegacyDisk.patched(bytes, at: 0x200 + 4, 0x7FFF_FFFF, width: 4, bigEndian: false),
-                                    mentions: ["block map entry 1"], "block index in the billions")
+                                    .outOfRange, mentions: ["block map entry 1"], "block index in the billions")
         // Claim every block allocated, then point one past the end of the file.
         var grown = LegacyDisk.patched(bytes, at: 0x184, 4, width: 4, bigEndian: false)
         grown = LegacyDisk.patched(grown, at: 0x200, 3, width: 4, bigEndian: false)
         if allocated < 4 {
-            LegacyDisk.expectGuestError(grown, mentions: ["block map entry 0", "past the end"], "block past the end")
+            LegacyDisk.expectGuestError(grown, .truncated, mentions: ["block map entry 0", "past the end"], "block past the end")
         }
     }
 }

@@ -43,7 +43,7 @@ import Testing
         try expectAgreesWithQemu(file)
         let info = try ImageInspector().inspect(path: file)
         #expect(info.encrypted)
-        #expect(info.encryptionFormat == "aes")
+        #expect(info.encryptionFormat == .aes)
         #expect(throws: ImageError.self) { _ = try ImageInspector().openGuest(path: file) }
     }
 

@@ -70,6 +70,7 @@ import Testing
             _ = try ImageInspector(resolver: NoFiles()).openGuest(MemoryByteSource(bytes), filename: "child.vdi")
         }
         #expect(error?.message.contains("01234567-89ab-cdef-0011-223344556677") == true)
+        #expect(error?.kind == .unsupported && error?.file == "child.vdi" && error?.offset == 0x4C)
     }
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))

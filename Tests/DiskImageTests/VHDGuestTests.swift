@@ -97,6 +97,7 @@ import Testing
         #expect(throws: ImageError.self) { _ = try ImageInspector().openGuest(path: child) }
         do { _ = try ImageInspector().openGuest(path: child) } catch let error as ImageError {
             #expect(error.message.contains("parent.vhd"))
+            #expect(error.kind == .io && error.file == child, "\(error.kind): \(error)")
         }
     }
 

@@ -20,9 +20,9 @@ import Testing
         try VHDFormat.inspect(MemoryByteSource(bytes), context: InspectContext(filename: "disk.vhd", resolver: nil))
     }
 
-    static func expectError(_ bytes: [UInt8], mentioning text: String,
+    static func expectError(_ bytes: [UInt8], _ kind: ImageError.Kind, mentioning text: String,
                             sourceLocation: SourceLocation = #_sourceLocation) {
-        VHDTestKit.expectError(mentioning: text, sourceLocation: sourceLocation) { try inspect(bytes) }
+        VHDTestKit.expectError(kind, mentioning: text, sourceLocation: sourceLocation) { try inspect(bytes) }
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 8, 300, 511, 600, 1024, 1535, 1550])
@@ -35,56 +35,56 @@ import Testing
     func aWrongDynamicHeaderCookieIsNamed() throws {
         var bytes = try Self.dynamicVHD()
         bytes[512] = UInt8(ascii: "X")
-        Self.expectError(bytes, mentioning: "dynamic header cookie at offset 512")
+        Self.expectError(bytes, .badMagic, mentioning: "dynamic header cookie at offset 512")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 256, 3000, 0x8000_0001])
     func aBlockSizeThatIsNotAPowerOfTwoOfAtLeast512IsNamed(blockSize: Int) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 512 + 32, UInt64(blockSize), width: 4)
-        Self.expectError(bytes, mentioning: "VHD block size at offset 544")
+        Self.expectError(bytes, .outOfRange, mentioning: "VHD block size at offset 544")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [10_000_000, 0xFFFF_FFFF])
     func maxTableEntriesInTheMillionsAreRefused(entries: Int) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 512 + 28, UInt64(entries), width: 4)
-        Self.expectError(bytes, mentioning: "max table entries at offset 540")
+        Self.expectError(bytes, .outOfRange, mentioning: "max table entries at offset 540")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func tooFewTableEntriesForTheDiskAreRefused() throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 512 + 28, 2, width: 4)
-        Self.expectError(bytes, mentioning: "cannot hold the disk's")
+        Self.expectError(bytes, .outOfRange, mentioning: "cannot hold the disk's")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [1000, 100_000])
     func aTableThatRunsPastTheEndOfTheFileIsNamed(entries: Int) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 512 + 28, UInt64(entries), width: 4)
-        Self.expectError(bytes, mentioning: "lie past the end of the file")
+        Self.expectError(bytes, .truncated, mentioning: "lie past the end of the file")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [UInt64(1) << 40, UInt64.max - 2])
     func aTableOffsetPastTheEndOfTheFileIsNamed(offset: UInt64) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 512 + 16, offset, width: 8)
-        Self.expectError(bytes, mentioning: "block allocation table at offset 528")
+        Self.expectError(bytes, .truncated, mentioning: "block allocation table at offset 528")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [UInt64(1) << 40, UInt64.max])
     func aDynamicHeaderOffsetPastTheEndOfTheFileIsNamed(offset: UInt64) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 16, offset, width: 8)
-        Self.expectError(bytes, mentioning: "dynamic header offset at offset 16")
+        Self.expectError(bytes, .truncated, mentioning: "dynamic header offset at offset 16")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 1, 5, 0xFFFF_FFFF])
     func anUnknownDiskTypeIsNamed(type: Int) throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 60, UInt64(type), width: 4)
-        Self.expectError(bytes, mentioning: "disk type at offset 60")
+        Self.expectError(bytes, .outOfRange, mentioning: "disk type at offset 60")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -92,7 +92,7 @@ import Testing
         var bytes = try Self.dynamicVHD()
         bytes.replaceSubrange(28..<32, with: Array("qem2".utf8))
         VHDTestKit.putBE(&bytes, 48, 3 << 40, width: 8)
-        Self.expectError(bytes, mentioning: "larger than the VHD maximum")
+        Self.expectError(bytes, .outOfRange, mentioning: "larger than the VHD maximum")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -120,13 +120,13 @@ import Testing
         let bytes = try VHDTestKit.readFile(file)
         let cut = MemoryByteSource(Array(bytes[0..<(bytes.count - 100)]))
         #expect(try ImageInspector.probe(cut, filename: "fixed.vhd") == RawFormat.self)
-        Self.expectError(Array(bytes[0..<(bytes.count - 100)]), mentioning: "footer cookie")
+        Self.expectError(Array(bytes[0..<(bytes.count - 100)]), .badMagic, mentioning: "footer cookie")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
     func aFixedDiskTypeInTheFooterCopyAtOffsetZeroIsNamed() throws {
         var bytes = try Self.dynamicVHD()
         VHDTestKit.putBE(&bytes, 60, 2, width: 4)
-        Self.expectError(bytes, mentioning: "disk type at offset 60")
+        Self.expectError(bytes, .invalid, mentioning: "disk type at offset 60")
     }
 }

@@ -4,15 +4,18 @@ import Testing
 
 /// Helpers the VHD and VHDX tests share: patterned raw disks, byte patching, checksums.
 enum VHDTestKit {
-    /// Expects reading a header with `inspect` to fail with an `ImageError` whose message
-    /// contains `text`; a header read, or another error, is recorded as the failure.
-    static func expectError(mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation,
+    /// Expects reading a header with `inspect` to fail with an `ImageError` of `kind` that names
+    /// the offset it concerns and whose message contains `text` (the field); a header read, or
+    /// another error, is recorded as the failure.
+    static func expectError(_ kind: ImageError.Kind, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation,
                             _ inspect: () throws -> ImageInfo) {
         do {
             let info = try inspect()
             Issue.record("expected an error mentioning \"\(text)\", got \(info.json.serialized(indent: nil))",
                          sourceLocation: sourceLocation)
         } catch let error as ImageError {
+            #expect(error.kind == kind, "\(error.kind): \(error.message)", sourceLocation: sourceLocation)
+            #expect(error.offset != nil, "no offset: \(error.message)", sourceLocation: sourceLocation)
             #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation)
         } catch {
             Issue.record("not an ImageError: \(error)", sourceLocation: sourceLocation)

@@ -20,9 +20,9 @@ import Testing
         try VHDXFormat.inspect(MemoryByteSource(bytes), context: InspectContext(filename: "disk.vhdx", resolver: nil))
     }
 
-    static func expectError(_ bytes: [UInt8], mentioning text: String,
+    static func expectError(_ bytes: [UInt8], _ kind: ImageError.Kind, mentioning text: String,
                             sourceLocation: SourceLocation = #_sourceLocation) {
-        VHDTestKit.expectError(mentioning: text, sourceLocation: sourceLocation) { try inspect(bytes) }
+        VHDTestKit.expectError(kind, mentioning: text, sourceLocation: sourceLocation) { try inspect(bytes) }
     }
 
     /// Rewrites both region tables' checksums after a patch to the first.
@@ -43,7 +43,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         bytes[(64 << 10) + 200] ^= 0xFF
         bytes[(128 << 10)] = 0
-        Self.expectError(bytes, mentioning: "no valid VHDX header: header at offset 65536 fails its CRC-32C checksum; "
+        Self.expectError(bytes, .checksum, mentioning: "no valid VHDX header: header at offset 65536 fails its CRC-32C checksum; "
                          + "header at offset 131072 has no \"head\" signature")
     }
 
@@ -54,7 +54,7 @@ import Testing
             VHDTestKit.putLE(&bytes, header + 66, 2, width: 2)
             VHDTestKit.fixVHDXChecksum(&bytes, structure: header, length: 4096)
         }
-        Self.expectError(bytes, mentioning: "has version 2, not 1")
+        Self.expectError(bytes, .unsupported, mentioning: "has version 2, not 1")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -62,7 +62,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         bytes[Self.regionTable + 20] ^= 0xFF
         bytes[(256 << 10) + 20] ^= 0xFF
-        Self.expectError(bytes, mentioning: "region tables at offsets 196608 and 262144")
+        Self.expectError(bytes, .checksum, mentioning: "region tables at offsets 196608 and 262144")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [2048, 3000, 0xFFFF_FFFF])
@@ -70,7 +70,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         VHDTestKit.putLE(&bytes, Self.regionTable + 8, UInt64(count), width: 4)
         Self.copyRegionTable(&bytes)
-        Self.expectError(bytes, mentioning: "region table entry count at offset 196616")
+        Self.expectError(bytes, .outOfRange, mentioning: "region table entry count at offset 196616")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -80,7 +80,7 @@ import Testing
         bytes[entry] ^= 0xFF
         VHDTestKit.putLE(&bytes, entry + 28, 1, width: 4)
         Self.copyRegionTable(&bytes)
-        Self.expectError(bytes, mentioning: "is unknown")
+        Self.expectError(bytes, .unsupported, mentioning: "is unknown")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -90,7 +90,7 @@ import Testing
         let metadata = try VHDXPatch.region(bytes, VHDXRegionTable.metadataGUID)
         VHDTestKit.putLE(&bytes, bat.entry + 16, UInt64(metadata.offset), width: 8)
         Self.copyRegionTable(&bytes)
-        Self.expectError(bytes, mentioning: "overlaps")
+        Self.expectError(bytes, .outOfRange, mentioning: "overlaps")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -99,7 +99,7 @@ import Testing
         let bat = try VHDXPatch.region(bytes, VHDXRegionTable.batGUID)
         VHDTestKit.putLE(&bytes, bat.entry + 24, 8, width: 4)
         Self.copyRegionTable(&bytes)
-        Self.expectError(bytes, mentioning: "cannot hold the")
+        Self.expectError(bytes, .outOfRange, mentioning: "cannot hold the")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [UInt64(1) << 40, UInt64.max - 100])
@@ -116,7 +116,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let entry = try VHDXPatch.metadataEntry(bytes, VHDXMetadata.virtualSizeGUID)
         VHDTestKit.putLE(&bytes, entry + 16, UInt64(offset), width: 4)
-        Self.expectError(bytes, mentioning: "lies outside the metadata region")
+        Self.expectError(bytes, .outOfRange, mentioning: "lies outside the metadata region")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -124,7 +124,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let metadata = try VHDXPatch.region(bytes, VHDXRegionTable.metadataGUID).offset
         VHDTestKit.putLE(&bytes, metadata + 10, 60000, width: 2)
-        Self.expectError(bytes, mentioning: "metadata entry count")
+        Self.expectError(bytes, .outOfRange, mentioning: "metadata entry count")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -133,7 +133,7 @@ import Testing
         let entry = try VHDXPatch.metadataEntry(bytes, VHDXMetadata.virtualSizeGUID)
         bytes[entry] ^= 0xFF
         VHDTestKit.putLE(&bytes, entry + 24, 0, width: 4)
-        Self.expectError(bytes, mentioning: "has no virtual disk size item")
+        Self.expectError(bytes, .invalid, mentioning: "has no virtual disk size item")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 512 << 10, 3 << 20, 512 << 20])
@@ -141,7 +141,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let item = try VHDXPatch.metadataItem(bytes, VHDXMetadata.fileParametersGUID)
         VHDTestKit.putLE(&bytes, item, UInt64(blockSize), width: 4)
-        Self.expectError(bytes, mentioning: "VHDX block size at offset \(item)")
+        Self.expectError(bytes, .outOfRange, mentioning: "VHDX block size at offset \(item)")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [UInt64(1) << 60, UInt64.max])
@@ -149,7 +149,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let item = try VHDXPatch.metadataItem(bytes, VHDXMetadata.virtualSizeGUID)
         VHDTestKit.putLE(&bytes, item, size, width: 8)
-        Self.expectError(bytes, mentioning: "more than 64 TiB")
+        Self.expectError(bytes, .outOfRange, mentioning: "more than 64 TiB")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"), arguments: [0, 1024, 8192])
@@ -157,7 +157,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let item = try VHDXPatch.metadataItem(bytes, VHDXMetadata.logicalSectorGUID)
         VHDTestKit.putLE(&bytes, item, UInt64(sectorSize), width: 4)
-        Self.expectError(bytes, mentioning: "logical sector size at offset \(item)")
+        Self.expectError(bytes, .outOfRange, mentioning: "logical sector size at offset \(item)")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))
@@ -165,7 +165,7 @@ import Testing
         var bytes = try Self.emptyVHDX()
         let item = try VHDXPatch.metadataItem(bytes, VHDXMetadata.fileParametersGUID)
         bytes[item + 4] |= 2
-        Self.expectError(bytes, mentioning: "has no parent locator")
+        Self.expectError(bytes, .invalid, mentioning: "has no parent locator")
     }
 
     @Test(.enabled(if: qemu, "qemu-img is not installed"))

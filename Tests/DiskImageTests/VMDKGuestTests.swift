@@ -145,6 +145,7 @@ enum VMDKPattern {
         try directory.write("base.vmdk", bytes)
         let error = try #require(throws: ImageError.self) { try ImageInspector().openGuest(path: child) }
         #expect(error.message.contains("parentCID"))
+        #expect(error.kind == .invalid && error.file != nil, "\(error.kind): \(error)")
     }
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))

@@ -22,6 +22,7 @@ import Testing
         let path = try directory.write("disk.zvhd2", [UInt8](repeating: 0, count: 4096))
         #expect(throws: ImageError.self) { try ImageInspector().openGuest(path: path) }
         do { _ = try ImageInspector().openGuest(path: path) } catch let error as ImageError {
+            #expect(error.kind == .unsupported)
             #expect(error.message.contains("ZVHD2 has no public specification"))
             #expect(error.file == path)
         }

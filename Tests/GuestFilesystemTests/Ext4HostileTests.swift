@@ -80,10 +80,12 @@ struct Ext4HostileImage {
     func open() throws -> Ext4FileSystem { try Ext4FileSystem(MemoryByteSource(bytes)) }
 }
 
-/// Runs `body`, expects an `ImageError` whose message contains every fragment.
-func expectExt4Error(_ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
+/// Runs `body`, expects an `ImageError` of `kind` whose message contains every fragment (the
+/// field, the inode, the offset).
+func expectExt4Error(_ kind: ImageError.Kind, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
                      _ body: () throws -> Void) {
     let error = #expect(throws: ImageError.self, sourceLocation: sourceLocation) { try body() }
+    #expect(error?.kind == kind, "\(error.map { "\($0.kind): \($0.message)" } ?? "no error")", sourceLocation: sourceLocation)
     for fragment in fragments {
         #expect(error?.message.contains(fragment) == true,
                 "\"\(error?.message ?? "no error")\" does not mention \"\(fragment)\"", sourceLocation: sourceLocation)
@@ -105,40 +107,40 @@ struct Ext4HostileTests {
     @Test func aWrongMagicIsRejectedNamingItsOffset() throws {
         var image = try Ext4HostileImage.make()
         image.put16(0x1234, at: Self.superblock(0x38))
-        expectExt4Error(["magic", "1080", "0x1234"]) { _ = try image.open() }
+        expectExt4Error(.badMagic, ["1080", "0x1234"]) { _ = try image.open() }
     }
 
     @Test func aBlockSizeLogOf20IsRejected() throws {
         var image = try Ext4HostileImage.make()
         image.put32(20, at: Self.superblock(0x18))
-        expectExt4Error(["s_log_block_size", "20", "1048"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_log_block_size", "20", "1048"]) { _ = try image.open() }
     }
 
     @Test func anInodeCountOfZeroIsRejected() throws {
         var image = try Ext4HostileImage.make()
         image.put32(0, at: Self.superblock(0x0))
-        expectExt4Error(["s_inodes_count", "no inodes"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_inodes_count", "no inodes"]) { _ = try image.open() }
     }
 
     @Test func absurdGroupGeometryIsRejected() throws {
         var image = try Ext4HostileImage.make()
         image.put32(0, at: Self.superblock(0x20))
-        expectExt4Error(["s_blocks_per_group", "is 0"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_blocks_per_group", "is 0"]) { _ = try image.open() }
         image = try Ext4HostileImage.make()
         image.put32(4_000_000, at: Self.superblock(0x28))
-        expectExt4Error(["s_inodes_per_group", "4000000"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_inodes_per_group", "4000000"]) { _ = try image.open() }
         image = try Ext4HostileImage.make()
         image.put16(100, at: Self.superblock(0x58))
-        expectExt4Error(["s_inode_size", "100"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_inode_size", "100"]) { _ = try image.open() }
         image = try Ext4HostileImage.make()
         image.put32(3_000_000_000, at: Self.superblock(0x0))
-        expectExt4Error(["s_inodes_count", "3000000000"]) { _ = try image.open() }
+        expectExt4Error(.outOfRange, ["s_inodes_count", "3000000000"]) { _ = try image.open() }
     }
 
     @Test func aSuperblockTruncatedAnywhereIsACleanError() throws {
         let image = try Ext4HostileImage.make()
         for size in [0, 512, 1024, 1080, 1500, 2047] {
-            expectExt4Error(["truncated", "superblock"]) {
+            expectExt4Error(.truncated, ["superblock"]) {
                 _ = try Ext4FileSystem(MemoryByteSource(Array(image.bytes.prefix(size))))
             }
         }
@@ -148,9 +150,9 @@ struct Ext4HostileTests {
         let fs = try Ext4HostileImage.make().open()
         let count = UInt64(fs.superblock.inodesCount)
         for number in [0, count + 1, UInt64(UInt32.max) + 7, UInt64.max] {
-            expectExt4Error(["inode \(number) is out of range", "\(count)"]) { _ = try fs.inode(number) }
-            expectExt4Error(["inode \(number)"]) { _ = try fs.directoryEntries(number) }
-            expectExt4Error(["inode \(number)"]) { _ = try fs.read(number, at: 0, count: 10) }
+            expectExt4Error(.outOfRange, ["inode \(number) is out of range", "\(count)"]) { _ = try fs.inode(number) }
+            expectExt4Error(.outOfRange, ["inode \(number)"]) { _ = try fs.directoryEntries(number) }
+            expectExt4Error(.outOfRange, ["inode \(number)"]) { _ = try fs.read(number, at: 0, count: 10) }
         }
         #expect(try fs.inode(count).number == count)
     }
@@ -159,23 +161,23 @@ struct Ext4HostileTests {
         let image = try Ext4HostileImage.make()
         // Only the superblock's block survives: opening works, finding any inode does not.
         let truncated = try Ext4FileSystem(MemoryByteSource(Array(image.bytes.prefix(Ext4HostileImage.blockSize))))
-        expectExt4Error(["truncated", "group descriptor 0", "4096"]) { _ = try truncated.inode(2) }
+        expectExt4Error(.truncated, ["group descriptor 0", "4096"]) { _ = try truncated.inode(2) }
         // The descriptor table lies past the filesystem's last block.
         var patched = image
         patched.put32(1, at: Self.superblock(0x4))
         patched.put32(try image.open().superblock.inodesPerGroup, at: Self.superblock(0x0))
-        expectExt4Error(["block 1 lies past the end of the filesystem (1 blocks)"]) { _ = try patched.open().inode(2) }
+        expectExt4Error(.outOfRange, ["block 1 lies past the end of the filesystem (1 blocks)"]) { _ = try patched.open().inode(2) }
         // A descriptor whose inode table lies past the end.
         var table = image
         table.put32(0xFFFF_FF00, at: Ext4HostileImage.blockSize + 0x8)
-        expectExt4Error(["bg_inode_table", "4104", "4294967040"]) { _ = try table.open().inode(2) }
+        expectExt4Error(.outOfRange, ["bg_inode_table", "4104", "4294967040"]) { _ = try table.open().inode(2) }
     }
 
     @Test func anExtentPointingPastTheEndIsAnError() throws {
         var image = try Ext4HostileImage.make()
         image.put32(0xFFFF_FF00, at: image.osReleaseInode + 0x28 + 12 + 8)  // first leaf's ee_start_lo
         let fs = try image.open()
-        expectExt4Error(["extent", "4294967040", "past the end of the filesystem"]) {
+        expectExt4Error(.outOfRange, ["extent", "4294967040", "past the end of the filesystem"]) {
             _ = try GuestPaths.readFile("/etc/os-release", in: fs)
         }
     }
@@ -188,14 +190,14 @@ struct Ext4HostileTests {
         image.put32(image.fragmentedLeafBlock, at: image.fragmentedLeaf + 12 + 4)
         image.put16(0, at: image.fragmentedLeaf + 12 + 8)
         let fs = try image.open()
-        expectExt4Error(["extent", "block \(image.fragmentedLeafBlock)", "loops"]) {
+        expectExt4Error(.loop, ["extent", "block \(image.fragmentedLeafBlock)"]) {
             _ = try GuestPaths.readFile("/var/fragmented", in: fs)
         }
         // The same index block claiming its parent's depth: refused before it can recurse.
         var same = try Ext4HostileImage.make()
         same.put16(1, at: same.fragmentedLeaf + 6)
         same.put32(same.fragmentedLeafBlock, at: same.fragmentedLeaf + 12 + 4)
-        expectExt4Error(["extent header", "depth 1 under a node of depth 1"]) {
+        expectExt4Error(.outOfRange, ["extent header", "depth 1 under a node of depth 1"]) {
             _ = try GuestPaths.readFile("/var/fragmented", in: try same.open())
         }
     }
@@ -203,19 +205,19 @@ struct Ext4HostileTests {
     @Test func extentCountsBeyondTheNodeAreRejected() throws {
         var image = try Ext4HostileImage.make()
         image.put16(5, at: image.osReleaseInode + 0x28 + 2)  // eh_entries 5 > eh_max 4
-        expectExt4Error(["5 entries (max 4)"]) { _ = try GuestPaths.readFile("/etc/os-release", in: try image.open()) }
+        expectExt4Error(.outOfRange, ["5 entries (max 4)"]) { _ = try GuestPaths.readFile("/etc/os-release", in: try image.open()) }
         image = try Ext4HostileImage.make()
         image.put16(60_000, at: image.fragmentedLeaf + 4)  // eh_max far beyond a 4 KiB node
         image.put16(60_000, at: image.fragmentedLeaf + 2)
-        expectExt4Error(["60000 entries", "at most 340"]) { _ = try GuestPaths.readFile("/var/fragmented", in: try image.open()) }
+        expectExt4Error(.outOfRange, ["60000 entries", "at most 340"]) { _ = try GuestPaths.readFile("/var/fragmented", in: try image.open()) }
         image = try Ext4HostileImage.make()
         image.put16(0xBEEF, at: image.fragmentedLeaf)
-        expectExt4Error(["magic 0xbeef", "\(image.fragmentedLeaf)"]) {
+        expectExt4Error(.badMagic, ["0xbeef", "\(image.fragmentedLeaf)"]) {
             _ = try GuestPaths.readFile("/var/fragmented", in: try image.open())
         }
         image = try Ext4HostileImage.make()
         image.put16(9, at: image.fragmentedInode + 0x28 + 6)
-        expectExt4Error(["depth 9 is more than 5"]) { _ = try GuestPaths.readFile("/var/fragmented", in: try image.open()) }
+        expectExt4Error(.outOfRange, ["depth 9 is more than 5"]) { _ = try GuestPaths.readFile("/var/fragmented", in: try image.open()) }
     }
 
     @Test func impossibleDirectoryEntryLengthsAreErrorsNamingTheInodeAndOffset() throws {
@@ -223,22 +225,22 @@ struct Ext4HostileTests {
         let etc = clean.etcInode
         var image = clean
         image.put16(0, at: image.etcBlock + 4)  // "."'s rec_len
-        expectExt4Error(["directory inode \(etc)", "byte 0", "record length 0"]) {
+        expectExt4Error(.outOfRange, ["directory inode \(etc)", "byte 0", "record length 0"]) {
             _ = try image.open().directoryEntries(etc)
         }
         image = clean
         image.put16(8192, at: image.etcBlock + 4)
-        expectExt4Error(["directory inode \(etc)", "byte 0", "record length 8192 runs past the end of its block"]) {
+        expectExt4Error(.outOfRange, ["directory inode \(etc)", "byte 0", "record length 8192 runs past the end of its block"]) {
             _ = try image.open().directoryEntries(etc)
         }
         image = clean
         image.bytes[image.etcBlock + 6] = 200  // "."'s name_len in a 12-byte record
-        expectExt4Error(["directory inode \(etc)", "byte 0", "name length 200 does not fit its record length 12"]) {
+        expectExt4Error(.outOfRange, ["directory inode \(etc)", "byte 0", "name length 200 does not fit its record length 12"]) {
             _ = try image.open().directoryEntries(etc)
         }
         image = clean
         image.put16(14, at: image.etcBlock + 12 + 4)  // ".." rec_len not a multiple of 4
-        expectExt4Error(["directory inode \(etc)", "byte 12", "record length 14"]) {
+        expectExt4Error(.outOfRange, ["directory inode \(etc)", "byte 12", "record length 14"]) {
             _ = try GuestPaths.list("/etc", in: try image.open())
         }
     }
@@ -249,7 +251,7 @@ struct Ext4HostileTests {
         let etcOffset = try fs.rawInode(image.etcInode).record.base
         image.put32(0xFFFF_F000, at: Int(etcOffset) + 0x4)
         image.put32(0xFFFF, at: Int(etcOffset) + 0x6C)
-        expectExt4Error(["directory inode \(image.etcInode)", "more than"]) {
+        expectExt4Error(.limit, ["directory inode \(image.etcInode)"]) {
             _ = try image.open().directoryEntries(image.etcInode)
         }
     }

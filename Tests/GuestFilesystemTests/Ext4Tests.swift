@@ -191,7 +191,7 @@ struct Ext4Variant: Sendable, CustomStringConvertible {
         let image = try variant.makeImage(from: tree, in: scratch)
         let fs = try Ext4FileSystem(FileByteSource(path: image))
 
-        #expect(fs.kind == variant.type)
+        #expect(fs.kind.rawValue == variant.type)
         #expect(fs.superblock.label == Ext4Variant.label)
         #expect(fs.superblock.uuid == Ext4Variant.uuid)
         #expect(fs.superblock.blockSize == variant.blockSize)

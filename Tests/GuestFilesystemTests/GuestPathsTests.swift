@@ -6,11 +6,12 @@ import DiskImage
 struct TreeFileSystem: GuestFileSystem {
     enum Node { case file([UInt8]), directory([String: UInt64]), symlink(String) }
     var nodes: [UInt64: Node]
-    let kind = "tree"
+    // An in-memory tree: any kind will do for path resolution.
+    let kind = FilesystemKind.ext4
     let rootInode: UInt64 = 1
 
     func inode(_ number: UInt64) throws -> GuestInode {
-        guard let node = nodes[number] else { throw ImageError("inode \(number) out of range") }
+        guard let node = nodes[number] else { throw ImageError(.outOfRange, "inode \(number) out of range") }
         switch node {
         case let .file(bytes): return GuestInode(number: number, type: .regular, size: UInt64(bytes.count), permissions: 0o644, uid: 0, gid: 0)
         case .directory: return GuestInode(number: number, type: .directory, size: 4096, permissions: 0o755, uid: 0, gid: 0)
@@ -26,7 +27,7 @@ struct TreeFileSystem: GuestFileSystem {
         return Array(bytes.dropFirst(Int(offset)).prefix(count))
     }
     func symlinkTarget(_ number: UInt64) throws -> String {
-        guard case let .symlink(target)? = nodes[number] else { throw ImageError("not a symlink") }
+        guard case let .symlink(target)? = nodes[number] else { throw ImageError(.invalid, "not a symlink") }
         return target
     }
 }

@@ -56,7 +56,7 @@ final class VfatFixture: @unchecked Sendable {
     func checkEveryFile(fatBits: Int, kibibytes: Int) throws {
         let fixture = try VfatFixture(fatBits: fatBits, kibibytes: kibibytes)
         let fs = try VfatFileSystem(FileByteSource(path: fixture.image))
-        #expect(fs.kind == "vfat")
+        #expect(fs.kind.rawValue == "vfat")
         #expect(fs.boot.fatBits == fatBits)
         for (path, expected) in fixture.files {
             #expect(try GuestPaths.readFile(path, in: fs) == expected, "\(path)")

@@ -131,7 +131,7 @@ final class XFSFixture: @unchecked Sendable {
     func checkEveryFile(crc: Bool) throws {
         let fixture = try XFSFixture(crc: crc)
         let fs = try XFSFileSystem(FileByteSource(path: fixture.image))
-        #expect(fs.kind == "xfs")
+        #expect(fs.kind.rawValue == "xfs")
         #expect(fs.superblock.version == (crc ? 5 : 4))
         #expect(fs.superblock.hasFileType)  // mkfs.xfs's default ftype=1, on v4 too
         let rootino = try Tool.run("xfs_db", ["-r", "-c", "sb 0", "-c", "p rootino", fixture.image])

@@ -45,7 +45,7 @@ struct ScanAcrossDisksTests {
     @Test func anUnpartitionedExt4RootIsFoundAndScanned() throws {
         let disks = try DirtyGuestDisks.get()
         let report = GuestScanner.scan(disk: try FileByteSource(path: disks.ext4), metadata: nil)
-        #expect(report.rootFilesystem == GuestVolumeLocation(partition: nil, kind: "ext4"))
+        #expect(report.rootFilesystem == GuestVolumeLocation(partition: nil, kind: .ext4))
         expectDirtyGuest(report, "whole-disk ext4")
     }
 
@@ -56,7 +56,7 @@ struct ScanAcrossDisksTests {
         let raw = try GuestDisks.mbr(root: disks.ext4, in: scratch)
         let image = format == "raw" ? raw : try GuestDisks.convert(raw, to: format, in: scratch)
         let report = try GuestScanner.scan(imageAt: image, metadata: nil, includePackages: true)
-        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 1, kind: "ext4"))
+        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 1, kind: .ext4))
         expectDirtyGuest(report, "MBR ext4 \(format)")
         #expect(report.packages?.packages.count == GuestTrees.hostInstalledCount, "\(format)")
     }
@@ -69,8 +69,8 @@ struct ScanAcrossDisksTests {
         let raw = try GuestDisks.gpt(root: xfs, in: scratch)
         let image = format == "raw" ? raw : try GuestDisks.convert(raw, to: format, in: scratch)
         let report = try GuestScanner.scan(imageAt: image, metadata: nil, includePackages: true)
-        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, kind: "xfs"))
-        #expect(report.efiSystemPartition == GuestVolumeLocation(partition: 1, kind: "vfat"))
+        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, kind: .xfs))
+        #expect(report.efiSystemPartition == GuestVolumeLocation(partition: 1, kind: .vfat))
         expectDirtyGuest(report, "GPT xfs \(format)")
         #expect(report.packages?.packages.count == GuestTrees.hostInstalledCount, "\(format)")
     }
@@ -89,7 +89,7 @@ struct ScanAcrossDisksTests {
         try GuestDisks.place(bootImage, into: disk, atMiB: 1)
         try GuestDisks.place(xfs, into: disk, atMiB: 9)
         let report = try GuestScanner.scan(imageAt: disk, metadata: nil)
-        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, kind: "xfs"))
+        #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, kind: .xfs))
         expectDirtyGuest(report, "MBR boot + xfs root")
     }
 
@@ -100,7 +100,7 @@ struct ScanAcrossDisksTests {
         for format in ["raw", "qcow2"] {
             let image = format == "raw" ? disk : try GuestDisks.convert(disk, to: format, in: scratch)
             let report = try GuestScanner.scan(imageAt: image, metadata: nil)
-            #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, logicalVolume: "koovg/root", kind: "ext4"), "\(format)")
+            #expect(report.rootFilesystem == GuestVolumeLocation(partition: 2, logicalVolume: "koovg/root", kind: .ext4), "\(format)")
             expectDirtyGuest(report, "LVM \(format)")
         }
     }

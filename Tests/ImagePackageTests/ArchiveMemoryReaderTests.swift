@@ -26,5 +26,6 @@ import Testing
             try ArchiveReader.members(ofArchiveBytes: Array(repeating: 0x41, count: 300), name: "junk.tar") { _, _ in false }
         }
         #expect(error?.message.contains("archive") == true)
+        #expect(error?.kind == .invalid && error?.file == "junk.tar")
     }
 }

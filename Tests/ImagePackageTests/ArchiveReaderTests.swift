@@ -61,6 +61,7 @@ func pattern(_ count: Int, seed: UInt32) -> [UInt8] {
         let middle = UInt64(ArchiveReader.headBytes + ArchiveReader.tailBytes)
         let error = try #require(throws: ImageError.self) { try source.read(at: middle, count: 16) }
         #expect(error.message.contains("blob.img") && error.message.contains("\(middle)"))
+        #expect(error.kind == .limit && error.offset == middle)
         // Straddling the head's end into the dropped middle is refused too.
         #expect(throws: ImageError.self) { try source.read(at: UInt64(ArchiveReader.headBytes - 8), count: 16) }
     }

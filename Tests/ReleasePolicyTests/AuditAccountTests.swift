@@ -104,7 +104,7 @@ enum AuditImages {
             try account.add(document: Array(text.utf8), file: "images-af-south-1.json")
         } throws: { error in
             guard let error = error as? ImageError else { return false }
-            return error.file == "images-af-south-1.json" && error.message.contains("line 3, column 12")
+            return error.file == "images-af-south-1.json" && error.message.contains("line 3, column 12") && error.kind == .invalid
         }
         #expect(account.images.isEmpty)
     }
@@ -171,7 +171,9 @@ enum AuditImages {
         #expect {
             try account.add(document: Array(text.utf8), file: "big.json")
         } throws: { error in
-            (error as? ImageError)?.message.contains("\(ImageAccount.maximumImagesPerFile)") == true
+            guard let error = error as? ImageError else { return false }
+            return error.kind == .limit && error.file == "big.json"
+                && error.message.contains("\(ImageAccount.maximumImagesPerFile)")
         }
     }
 }

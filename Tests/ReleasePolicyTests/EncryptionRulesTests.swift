@@ -21,7 +21,7 @@ import ImagePackage
         var imageCase = try Cases.clean()
         var info = Cases.info()
         info.encrypted = true
-        info.encryptionFormat = "luks"
+        info.encryptionFormat = .luks
         imageCase.info = info
         let finding = try #require(Rules.encryptedImage.finding(on: imageCase))
         #expect(finding.evidence("encrypted") == "true")

@@ -4,7 +4,7 @@ import ImagePackage
 @testable import ReleasePolicy
 
 @Suite struct FirmwareRulesTests {
-    func firmware(_ type: String, guest boot: GuestBoot) throws -> ImageCase {
+    func firmware(_ type: String, guest boot: BootMode) throws -> ImageCase {
         var imageCase = try Cases.clean(metadata: [("hw_firmware_type", .string(type))])
         imageCase.guest = GuestFacts(partitionTable: boot == .bios ? .mbr : .gpt, boot: boot, hasFilesystem: true)
         return imageCase

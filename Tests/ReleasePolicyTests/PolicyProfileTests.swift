@@ -4,12 +4,20 @@ import DiskImage
 
 @Suite struct PolicyProfileTests {
     func failure(_ yaml: String) -> String {
+        failingError(yaml)?.description ?? ""
+    }
+
+    /// The error loading `yaml` gives; records an issue when there is none.
+    func failingError(_ yaml: String) -> ImageError? {
         do {
             _ = try PolicyProfile.load(yaml: yaml, file: "profile.yaml")
             Issue.record("expected an error for \(yaml)")
-            return ""
+            return nil
+        } catch let error as ImageError {
+            return error
         } catch {
-            return String(describing: error)
+            Issue.record("not an ImageError: \(error)")
+            return nil
         }
     }
 
@@ -94,9 +102,10 @@ import DiskImage
     }
 
     @Test func aYAMLSyntaxErrorNamesTheLine() {
-        let message = failure("allowed-regions: [ap-southeast-3\nmax-package-bytes: 1\n")
-        #expect(message.hasPrefix("profile.yaml: line "))
-        #expect(message.contains("YAML syntax error"))
+        let error = failingError("allowed-regions: [ap-southeast-3\nmax-package-bytes: 1\n")
+        #expect(error?.kind == .invalid && error?.file == "profile.yaml")
+        #expect(error?.description.hasPrefix("profile.yaml: line ") == true)
+        #expect(error?.message.contains("YAML syntax error") == true)
     }
 
     @Test func anOversizedProfileIsRefused() {

@@ -58,7 +58,7 @@ public enum ISO9660Format: ImageFormat {
             info.warnings.append("no volume descriptor set terminator in the first \(maxDescriptors) descriptors; koopack stopped looking")
         }
         guard let primary else {
-            throw ImageError(offset: descriptorSetOffset,
+            throw ImageError(.invalid, offset: descriptorSetOffset,
                              "no primary volume descriptor (type 1) in the ISO 9660 descriptor set at offset \(descriptorSetOffset)")
         }
 

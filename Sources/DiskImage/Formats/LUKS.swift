@@ -15,7 +15,7 @@ public enum LUKSFormat: ImageFormat {
         let version = try source.window(at: 0, count: 8, what: "LUKS header").u16be(6)
         var info = ImageInfo(filename: context.filename, format: name, virtualSize: 0)
         info.encrypted = true
-        info.encryptionFormat = "luks"
+        info.encryptionFormat = .luks
         info.dirty = false
         let payloadOffset: UInt64
         switch version {
@@ -37,7 +37,7 @@ public enum LUKSFormat: ImageFormat {
                 info.virtualSize = payloadSize(source, from: header.payloadOffset, warnings: &info.warnings)
             }
         default:
-            throw ImageError.invalid("LUKS version", at: 6, "version \(version) is not 1 or 2")
+            throw ImageError.invalid(.unsupported, "LUKS version", at: 6, "version \(version) is not 1 or 2")
         }
         return info
     }
@@ -53,7 +53,7 @@ public enum LUKSFormat: ImageFormat {
 
     public static func openGuest(_ source: any ByteSource, info: ImageInfo, context: InspectContext,
                                  backing: (any ByteSource)?) throws -> any ByteSource {
-        throw ImageError("encrypted: the guest cannot be read without the key")
+        throw ImageError(.unsupported, "encrypted: the guest cannot be read without the key")
     }
 }
 
@@ -88,11 +88,11 @@ struct LUKS1Header: Sendable {
     init(_ source: any ByteSource, at offset: UInt64) throws {
         let w = try source.window(at: offset, count: Self.length, what: "LUKS header")
         guard w.matches(LUKSFormat.magic, at: 0) else {
-            throw ImageError.invalid("LUKS magic", at: offset, "not LUKS\\xba\\xbe")
+            throw ImageError.invalid(.badMagic, "LUKS magic", at: offset, "not LUKS\\xba\\xbe")
         }
         let version = try w.u16be(6)
         guard version == 1 else {
-            throw ImageError.invalid("LUKS version", at: offset + 6, "version \(version) where a LUKS1 header is expected")
+            throw ImageError.invalid(.unsupported, "LUKS version", at: offset + 6, "version \(version) where a LUKS1 header is expected")
         }
         cipherName = try w.cString(8, 32)
         cipherMode = try w.cString(40, 32)

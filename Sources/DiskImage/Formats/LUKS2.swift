@@ -31,28 +31,28 @@ struct LUKS2Header: Sendable {
         uuid = try w.cString(168, 40)
         subsystem = try w.cString(208, 48)
         guard headerSize > Self.binaryLength, headerSize <= Self.maxHeaderSize else {
-            throw ImageError.invalid("LUKS2 hdr_size", at: 8, "\(headerSize) is outside 4097...\(Self.maxHeaderSize) bytes")
+            throw ImageError.invalid(.outOfRange, "LUKS2 hdr_size", at: 8, "\(headerSize) is outside 4097...\(Self.maxHeaderSize) bytes")
         }
         let area = try source.readExactly(at: Self.binaryLength, count: Int(headerSize - Self.binaryLength), what: "LUKS2 JSON area")
         let json: JSONValue
         do {
             json = try JSONParser.parse(Array(area.prefix { $0 != 0 }), maximumInputBytes: Int(Self.maxHeaderSize))
         } catch let error as ImageError {
-            throw ImageError(offset: Self.binaryLength + (error.offset ?? 0), "LUKS2 JSON area: \(error.message)")
+            throw ImageError(error.kind, offset: Self.binaryLength + (error.offset ?? 0), "LUKS2 JSON area: \(error.message)")
         }
         guard case let .object(segments)? = json["segments"], let first = segments.min(by: {
             (UInt64($0.0) ?? .max) < (UInt64($1.0) ?? .max)
         })?.1 else {
-            throw ImageError(offset: Self.binaryLength, "LUKS2 JSON area names no data segment")
+            throw ImageError(.invalid, offset: Self.binaryLength, "LUKS2 JSON area names no data segment")
         }
         if segments.count > 1 { warnings.append("LUKS2 header has \(segments.count) data segments (a reencryption in progress?)") }
         guard let offsetText = first["offset"]?.stringValue, let offset = UInt64(offsetText) else {
-            throw ImageError(offset: Self.binaryLength, "LUKS2 data segment has no numeric offset")
+            throw ImageError(.invalid, offset: Self.binaryLength, "LUKS2 data segment has no numeric offset")
         }
         payloadOffset = offset
         if let size = first["size"]?.stringValue, size != "dynamic" {
             guard let fixed = UInt64(size) else {
-                throw ImageError(offset: Self.binaryLength, "LUKS2 data segment size \"\(size)\" is not a number")
+                throw ImageError(.invalid, offset: Self.binaryLength, "LUKS2 data segment size \"\(size)\" is not a number")
             }
             segmentSize = fixed
         }

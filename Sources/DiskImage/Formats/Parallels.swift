@@ -56,11 +56,11 @@ public enum ParallelsFormat: ImageFormat {
         } else if w.matches(magicSectors, at: 0) {
             extended = false
         } else {
-            throw ImageError.invalid("Parallels magic", at: 0, "is neither WithoutFreeSpace nor WithouFreSpacExt")
+            throw ImageError.invalid(.badMagic, "Parallels magic", at: 0, "is neither WithoutFreeSpace nor WithouFreSpacExt")
         }
         let version = try w.u32le(16)
         guard version == Self.version else {
-            throw ImageError.invalid("version", at: 16, "is \(version), only version 2 exists")
+            throw ImageError.invalid(.unsupported, "version", at: 16, "is \(version), only version 2 exists")
         }
         var header = Header(
             extended: extended, heads: try w.u32le(20), cylinders: try w.u32le(24),
@@ -69,21 +69,21 @@ public enum ParallelsFormat: ImageFormat {
             extensionOffset: try w.u64le(56))
         if !extended { header.sectors &= 0xFFFF_FFFF }
         guard header.sectorsPerCluster > 0, header.sectorsPerCluster <= maxSectorsPerCluster else {
-            throw ImageError.invalid("tracks (sectors per cluster)", at: 28,
+            throw ImageError.invalid(.outOfRange, "tracks (sectors per cluster)", at: 28,
                                      "is \(header.sectorsPerCluster), must be 1 to \(maxSectorsPerCluster)")
         }
         guard header.batEntries <= maxBATEntries else {
-            throw ImageError.invalid("bat_entries", at: 32, "is \(header.batEntries), more than the \(maxBATEntries) QEMU allows")
+            throw ImageError.invalid(.outOfRange, "bat_entries", at: 32, "is \(header.batEntries), more than the \(maxBATEntries) QEMU allows")
         }
         guard header.sectors <= UInt64.max / 512 else {
-            throw ImageError.invalid("nb_sectors", at: 36, "is \(header.sectors), too many to be a size in bytes")
+            throw ImageError.invalid(.outOfRange, "nb_sectors", at: 36, "is \(header.sectors), too many to be a size in bytes")
         }
         guard header.extensionOffset <= UInt64.max / 512 else {
-            throw ImageError.invalid("ext_off", at: 56, "is \(header.extensionOffset) sectors, too many to be an offset in bytes")
+            throw ImageError.invalid(.outOfRange, "ext_off", at: 56, "is \(header.extensionOffset) sectors, too many to be an offset in bytes")
         }
         let batEnd = UInt64(headerLength) + UInt64(header.batEntries) * 4
         guard batEnd <= source.size else {
-            throw ImageError.invalid("bat_entries", at: 32,
+            throw ImageError.invalid(.truncated, "bat_entries", at: 32,
                 "BAT of \(header.batEntries) entries ends at offset \(batEnd), past the end of the file (size \(source.size))")
         }
         return header
@@ -174,7 +174,7 @@ struct ParallelsBlockMap: Sendable {
         // entry < 2^32 and unit < 2^22, so the sector number fits; × 512 fits in 64 bits.
         let start = entry * unit * 512
         guard start < source.size else {
-            throw ImageError(offset: UInt64(ParallelsFormat.headerLength) + cluster * 4,
+            throw ImageError(.truncated, offset: UInt64(ParallelsFormat.headerLength) + cluster * 4,
                 "BAT entry \(cluster) points to offset \(start), past the end of the file (size \(source.size))")
         }
         return GuestExtent(.data(source, offset: start + within), length: length)

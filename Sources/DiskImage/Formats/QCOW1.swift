@@ -49,44 +49,44 @@ public enum QCOW1Format: ImageFormat {
     static func readHeader(_ source: any ByteSource) throws -> Header {
         let w = try source.window(at: 0, count: headerLength, what: "qcow header")
         guard w.matches(magic, at: 0) else {
-            throw ImageError.invalid("qcow magic", at: 0, "is not QFI\\xfb")
+            throw ImageError.invalid(.badMagic, "qcow magic", at: 0, "is not QFI\\xfb")
         }
         let version = try w.u32be(4)
         guard version == Self.version else {
-            throw ImageError.invalid("qcow version", at: 4, "is \(version), only version 1 is qcow (2 and 3 are qcow2)")
+            throw ImageError.invalid(.unsupported, "qcow version", at: 4, "is \(version), only version 1 is qcow (2 and 3 are qcow2)")
         }
         var header = Header(
             backingFileOffset: try w.u64be(8), backingFileSize: try w.u32be(16), mtime: try w.u32be(20),
             size: try w.u64be(24), clusterBits: try w.u8(32), l2Bits: try w.u8(33),
             cryptMethod: try w.u32be(36), l1TableOffset: try w.u64be(40), l1Entries: 0)
         guard clusterBitsRange.contains(header.clusterBits) else {
-            throw ImageError.invalid("cluster_bits", at: 32, "is \(header.clusterBits), must be 9 to 16")
+            throw ImageError.invalid(.outOfRange, "cluster_bits", at: 32, "is \(header.clusterBits), must be 9 to 16")
         }
         guard l2BitsRange.contains(header.l2Bits) else {
-            throw ImageError.invalid("l2_bits", at: 33, "is \(header.l2Bits), must be 6 to 13")
+            throw ImageError.invalid(.outOfRange, "l2_bits", at: 33, "is \(header.l2Bits), must be 6 to 13")
         }
         guard header.size > 1 else {
-            throw ImageError.invalid("size", at: 24, "is \(header.size), an image must hold at least 2 bytes")
+            throw ImageError.invalid(.outOfRange, "size", at: 24, "is \(header.size), an image must hold at least 2 bytes")
         }
         guard header.cryptMethod <= 1 else {
-            throw ImageError.invalid("crypt_method", at: 36, "is \(header.cryptMethod), only 0 (none) and 1 (AES) exist")
+            throw ImageError.invalid(.outOfRange, "crypt_method", at: 36, "is \(header.cryptMethod), only 0 (none) and 1 (AES) exist")
         }
         let shift = UInt64(header.clusterBits) + UInt64(header.l2Bits)
         let span: UInt64 = 1 << shift
         let (roundedUp, overflow) = header.size.addingReportingOverflow(span - 1)
         guard !overflow else {
-            throw ImageError.invalid("size", at: 24, "\(header.size) is too large for the cluster map")
+            throw ImageError.invalid(.outOfRange, "size", at: 24, "\(header.size) is too large for the cluster map")
         }
         header.l1Entries = roundedUp >> shift
         guard header.l1Entries <= maxL1Entries else {
-            throw ImageError.invalid("size", at: 24,
+            throw ImageError.invalid(.outOfRange, "size", at: 24,
                                      "\(header.size) needs \(header.l1Entries) L1 entries, more than \(maxL1Entries)")
         }
         // l1Entries <= Int32.max / 8, so the byte count cannot overflow.
         let l1Bytes = header.l1Entries * 8
         let (l1End, endOverflow) = header.l1TableOffset.addingReportingOverflow(l1Bytes)
         guard !endOverflow, l1End <= source.size else {
-            throw ImageError.invalid("L1 table", at: 40,
+            throw ImageError.invalid(endOverflow ? .outOfRange : .truncated, "L1 table", at: 40,
                 "\(l1Bytes) bytes at offset \(header.l1TableOffset) lie past the end of the file (size \(source.size))")
         }
         return header
@@ -99,7 +99,7 @@ public enum QCOW1Format: ImageFormat {
         info.dirty = false
         if header.cryptMethod == 1 {
             info.encrypted = true
-            info.encryptionFormat = "aes"
+            info.encryptionFormat = .aes
         }
         if header.size % 512 != 0 {
             info.warnings.append("size \(header.size) is not a multiple of 512; the guest sees \(info.virtualSize) bytes")
@@ -124,7 +124,7 @@ public enum QCOW1Format: ImageFormat {
     /// The backing file name stored at `backing_file_offset`.
     static func readBackingName(_ source: any ByteSource, header: Header) throws -> String {
         guard header.backingFileSize <= maxBackingNameLength else {
-            throw ImageError.invalid("backing_file_size", at: 16,
+            throw ImageError.invalid(.outOfRange, "backing_file_size", at: 16,
                                      "is \(header.backingFileSize), longer than the \(maxBackingNameLength)-byte limit")
         }
         let bytes = try source.readExactly(at: header.backingFileOffset, count: Int(header.backingFileSize),
@@ -136,7 +136,7 @@ public enum QCOW1Format: ImageFormat {
                                  backing: (any ByteSource)?) throws -> any ByteSource {
         let header = try readHeader(source)
         guard header.cryptMethod == 0 else {
-            throw ImageError.invalid("crypt_method", at: 36, "the guest data is AES-encrypted; koopack does not decrypt it")
+            throw ImageError.invalid(.unsupported, "crypt_method", at: 36, "the guest data is AES-encrypted; koopack does not decrypt it")
         }
         let map = QCOW1ClusterMap(source: source, header: header)
         return BlockMappedDisk(size: header.size / 512 * 512, backing: backing) { offset in
@@ -169,7 +169,7 @@ struct QCOW1ClusterMap: Sendable {
             let bytes = Int(header.l2Entries * 8)
             let (end, overflow) = l1.addingReportingOverflow(UInt64(bytes))
             guard !overflow, end <= source.size else {
-                throw ImageError.invalid("L1 entry \(index)", at: entryOffset,
+                throw ImageError.invalid(.truncated, "L1 entry \(index)", at: entryOffset,
                     "L2 table at offset \(l1) lies past the end of the file (size \(source.size))")
             }
             let w = try source.window(at: l1, count: bytes, what: "L2 table")
@@ -207,7 +207,7 @@ struct QCOW1ClusterMap: Sendable {
         let length = UInt64(run) * clusterSize - within
         if entry == 0 { return GuestExtent(.unallocated, length: length) }
         guard entry < source.size else {
-            throw ImageError(offset: header.l1TableOffset,
+            throw ImageError(.truncated, offset: header.l1TableOffset,
                 "L2 entry for guest offset \(offset) points to cluster offset \(entry), past the end of the file (size \(source.size))")
         }
         return GuestExtent(.data(source, offset: entry + within), length: length)
@@ -220,18 +220,18 @@ struct QCOW1ClusterMap: Sendable {
             let position = entry & ((1 << offsetBits) - 1)
             let length = (entry >> offsetBits) & (header.clusterSize - 1)
             guard length > 0 else {
-                throw ImageError(offset: position, "compressed cluster at offset \(position) has length 0")
+                throw ImageError(.outOfRange, offset: position, "compressed cluster at offset \(position) has length 0")
             }
             let (end, overflow) = position.addingReportingOverflow(length)
             guard !overflow, end <= source.size else {
-                throw ImageError(offset: position,
+                throw ImageError(.truncated, offset: position,
                     "compressed cluster of \(length) bytes at offset \(position) lies past the end of the file (size \(source.size))")
             }
             let data = try source.readExactly(at: position, count: Int(length), what: "compressed cluster")
             do {
                 return try Decompression.inflate(data[...], expected: Int(header.clusterSize), wrapping: .raw)
             } catch let error as ImageError {
-                throw ImageError(offset: position, "compressed cluster at offset \(position): \(error.message)")
+                throw ImageError(error.kind, offset: position, "compressed cluster at offset \(position): \(error.message)")
             }
         }
     }

@@ -35,11 +35,11 @@ public enum QCOW2Format: ImageFormat {
         switch header.cryptMethod {
         case QCOW2Header.cryptAES:
             info.encrypted = true
-            info.encryptionFormat = "aes"
+            info.encryptionFormat = .aes
             encrypt = .object([("format", .string("aes"))])
         case QCOW2Header.cryptLUKS:
             info.encrypted = true
-            info.encryptionFormat = "luks"
+            info.encryptionFormat = .luks
             encrypt = try luksBlock(source, extensions: extensions, warnings: &warnings)
         default:
             break
@@ -114,14 +114,14 @@ public enum QCOW2Format: ImageFormat {
                                  backing: (any ByteSource)?) throws -> any ByteSource {
         let header = try QCOW2Header(source)
         if header.cryptMethod != 0 {
-            throw ImageError("encrypted: the guest cannot be read without the key")
+            throw ImageError(.unsupported, "encrypted: the guest cannot be read without the key")
         }
         var dataSource: any ByteSource = source
         if header.hasExternalDataFile {
             var ignored: [String] = []
             let extensions = try QCOW2Extensions(source, header: header, warnings: &ignored)
             guard let file = extensions.dataFile, !file.isEmpty else {
-                throw ImageError("the image keeps its data in an external data file but does not name it")
+                throw ImageError(.invalid, "the image keeps its data in an external data file but does not name it")
             }
             dataSource = try context.openRelated(file).source
         }
@@ -196,11 +196,11 @@ struct QCOW2Header: Sendable {
     init(_ source: any ByteSource) throws {
         let w = try source.window(at: 0, count: 72, what: "qcow2 header")
         guard w.matches(QCOW2Format.magic, at: 0) else {
-            throw ImageError.invalid("qcow2 magic", at: 0, "not QFI\\xfb")
+            throw ImageError.invalid(.badMagic, "qcow2 magic", at: 0, "not QFI\\xfb")
         }
         version = try w.u32be(4)
         guard version == 2 || version == 3 else {
-            throw ImageError.invalid("qcow2 version", at: 4, "version \(version) is not supported (2 and 3 are)")
+            throw ImageError.invalid(.unsupported, "qcow2 version", at: 4, "version \(version) is not supported (2 and 3 are)")
         }
         backingFileOffset = try w.u64be(8)
         backingFileSize = try w.u32be(16)
@@ -214,7 +214,7 @@ struct QCOW2Header: Sendable {
         snapshotCount = try w.u32be(60)
         snapshotsOffset = try w.u64be(64)
         guard Self.clusterBitsRange.contains(clusterBits) else {
-            throw ImageError.invalid("cluster_bits", at: 20, "\(clusterBits) is outside 9...21 (512 bytes to 2 MiB)")
+            throw ImageError.invalid(.outOfRange, "cluster_bits", at: 20, "\(clusterBits) is outside 9...21 (512 bytes to 2 MiB)")
         }
         if version >= 3 {
             let v3 = try source.window(at: 0, count: 104, what: "qcow2 version 3 header")
@@ -224,10 +224,10 @@ struct QCOW2Header: Sendable {
             refcountOrder = try v3.u32be(96)
             headerLength = try v3.u32be(100)
             guard headerLength >= 104 else {
-                throw ImageError.invalid("header_length", at: 100, "\(headerLength) is shorter than the 104-byte version 3 header")
+                throw ImageError.invalid(.outOfRange, "header_length", at: 100, "\(headerLength) is shorter than the 104-byte version 3 header")
             }
             guard UInt64(headerLength) <= clusterSize else {
-                throw ImageError.invalid("header_length", at: 100, "\(headerLength) exceeds the cluster size \(clusterSize)")
+                throw ImageError.invalid(.outOfRange, "header_length", at: 100, "\(headerLength) exceeds the cluster size \(clusterSize)")
             }
             if headerLength > 104 {
                 compressionType = try source.window(at: 104, count: 1, what: "compression_type").u8(0)
@@ -239,48 +239,48 @@ struct QCOW2Header: Sendable {
     /// QEMU's checks on the fixed fields, so that an image QEMU refuses is refused here too.
     private mutating func validate() throws {
         guard refcountOrder <= 6 else {
-            throw ImageError.invalid("refcount_order", at: 96, "\(refcountOrder) is above 6 (64-bit refcounts)")
+            throw ImageError.invalid(.outOfRange, "refcount_order", at: 96, "\(refcountOrder) is above 6 (64-bit refcounts)")
         }
         guard cryptMethod <= 2 else {
-            throw ImageError.invalid("crypt_method", at: 32, "\(cryptMethod) is not 0 (none), 1 (AES) or 2 (LUKS)")
+            throw ImageError.invalid(.outOfRange, "crypt_method", at: 32, "\(cryptMethod) is not 0 (none), 1 (AES) or 2 (LUKS)")
         }
         guard compressionType <= 1 else {
-            throw ImageError.invalid("compression_type", at: 104, "\(compressionType) is not 0 (zlib) or 1 (zstd)")
+            throw ImageError.invalid(.outOfRange, "compression_type", at: 104, "\(compressionType) is not 0 (zlib) or 1 (zstd)")
         }
         let typeBit = incompatibleFeatures & Incompatible.compressionType != 0
         if compressionType != 0 && !typeBit {
-            throw ImageError.invalid("compression_type", at: 104, "zstd needs incompatible feature bit 3, which is clear")
+            throw ImageError.invalid(.invalid, "compression_type", at: 104, "zstd needs incompatible feature bit 3, which is clear")
         }
         if compressionType == 0 && typeBit {
             warnings.append("incompatible feature bit 3 (compression type) is set but the compression type is zlib")
         }
         guard backingFileOffset <= clusterSize else {
-            throw ImageError.invalid("backing_file_offset", at: 8, "\(backingFileOffset) lies past the first cluster (\(clusterSize) bytes)")
+            throw ImageError.invalid(.outOfRange, "backing_file_offset", at: 8, "\(backingFileOffset) lies past the first cluster (\(clusterSize) bytes)")
         }
         let refcountBytes = UInt64(refcountTableClusters) << UInt64(clusterBits)
         guard refcountBytes <= Self.maxRefcountTableBytes else {
-            throw ImageError.invalid("refcount_table_clusters", at: 56, "\(refcountTableClusters) clusters exceed the 8 MiB refcount table limit")
+            throw ImageError.invalid(.outOfRange, "refcount_table_clusters", at: 56, "\(refcountTableClusters) clusters exceed the 8 MiB refcount table limit")
         }
         guard refcountTableOffset % clusterSize == 0 else {
-            throw ImageError.invalid("refcount_table_offset", at: 48, "\(refcountTableOffset) is not aligned to the \(clusterSize)-byte cluster")
+            throw ImageError.invalid(.outOfRange, "refcount_table_offset", at: 48, "\(refcountTableOffset) is not aligned to the \(clusterSize)-byte cluster")
         }
         guard snapshotCount <= Self.maxSnapshots else {
-            throw ImageError.invalid("nb_snapshots", at: 60, "\(snapshotCount) snapshots exceed QEMU's limit of \(Self.maxSnapshots)")
+            throw ImageError.invalid(.outOfRange, "nb_snapshots", at: 60, "\(snapshotCount) snapshots exceed QEMU's limit of \(Self.maxSnapshots)")
         }
         guard snapshotCount == 0 || snapshotsOffset % clusterSize == 0 else {
-            throw ImageError.invalid("snapshots_offset", at: 64, "\(snapshotsOffset) is not aligned to the \(clusterSize)-byte cluster")
+            throw ImageError.invalid(.outOfRange, "snapshots_offset", at: 64, "\(snapshotsOffset) is not aligned to the \(clusterSize)-byte cluster")
         }
         guard UInt64(l1Size) * 8 <= Self.maxL1Bytes else {
-            throw ImageError.invalid("l1_size", at: 36, "\(l1Size) entries exceed the 32 MiB L1 table limit")
+            throw ImageError.invalid(.outOfRange, "l1_size", at: 36, "\(l1Size) entries exceed the 32 MiB L1 table limit")
         }
         guard l1TableOffset % clusterSize == 0 else {
-            throw ImageError.invalid("l1_table_offset", at: 40, "\(l1TableOffset) is not aligned to the \(clusterSize)-byte cluster")
+            throw ImageError.invalid(.outOfRange, "l1_table_offset", at: 40, "\(l1TableOffset) is not aligned to the \(clusterSize)-byte cluster")
         }
         // Each L1 entry maps 2^(l2Bits + clusterBits) guest bytes; the table must cover the disk.
         let l1Span = clusterBits + l2Bits
         let needed = size == 0 ? 0 : ((size - 1) >> UInt64(l1Span)) + 1
         guard needed <= UInt64(l1Size) else {
-            throw ImageError.invalid("l1_size", at: 36, "\(l1Size) entries cover less than the \(size)-byte disk (\(needed) needed)")
+            throw ImageError.invalid(.outOfRange, "l1_size", at: 36, "\(l1Size) entries cover less than the \(size)-byte disk (\(needed) needed)")
         }
     }
 
@@ -288,7 +288,7 @@ struct QCOW2Header: Sendable {
     func checkL1Table(fileSize: UInt64) throws {
         let (end, overflow) = l1TableOffset.addingReportingOverflow(UInt64(l1Size) * 8)
         guard !overflow, end <= fileSize || l1Size == 0 else {
-            throw ImageError.invalid("L1 table", at: l1TableOffset, "\(l1Size) entries at offset \(l1TableOffset) lie past the end of the file (size \(fileSize))")
+            throw ImageError.invalid(.truncated, "L1 table", at: l1TableOffset, "\(l1Size) entries at offset \(l1TableOffset) lie past the end of the file (size \(fileSize))")
         }
     }
 
@@ -297,7 +297,7 @@ struct QCOW2Header: Sendable {
         guard backingFileOffset != 0, backingFileSize != 0 else { return nil }
         guard backingFileSize <= Self.maxBackingNameLength,
               UInt64(backingFileSize) <= clusterSize - backingFileOffset else {
-            throw ImageError.invalid("backing_file_size", at: 16, "\(backingFileSize) bytes is too long for a backing file name")
+            throw ImageError.invalid(.outOfRange, "backing_file_size", at: 16, "\(backingFileSize) bytes is too long for a backing file name")
         }
         let bytes = try source.readExactly(at: backingFileOffset, count: Int(backingFileSize), what: "backing file name")
         return String(decoding: bytes, as: UTF8.self)

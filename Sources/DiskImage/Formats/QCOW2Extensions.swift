@@ -50,7 +50,7 @@ struct QCOW2Extensions: Sendable {
             }
             count += 1
             guard end - offset >= 8 else {
-                throw ImageError.invalid("header extension", at: offset, "its 8-byte type and length do not fit before offset \(end)")
+                throw ImageError.invalid(.outOfRange, "header extension", at: offset, "its 8-byte type and length do not fit before offset \(end)")
             }
             let head = try source.window(at: offset, count: 8, what: "header extension")
             let type = try head.u32be(0)
@@ -58,7 +58,7 @@ struct QCOW2Extensions: Sendable {
             let dataOffset = offset + 8
             if type == Self.end { break }
             guard UInt64(length) <= end - dataOffset else {
-                throw ImageError.invalid("header extension 0x\(String(type, radix: 16))", at: offset,
+                throw ImageError.invalid(.outOfRange, "header extension 0x\(String(type, radix: 16))", at: offset,
                                          "length \(length) runs past offset \(end)")
             }
             try read(type: type, length: length, at: dataOffset, source, header: header)
@@ -71,12 +71,12 @@ struct QCOW2Extensions: Sendable {
         switch type {
         case Self.backingFormatType:
             guard length <= Self.maxBackingFormatLength else {
-                throw ImageError.invalid("backing format extension", at: offset, "length \(length) is too long for a format name")
+                throw ImageError.invalid(.outOfRange, "backing format extension", at: offset, "length \(length) is too long for a format name")
             }
             backingFormat = try source.window(at: offset, count: Int(length), what: "backing format").cString(0, Int(length))
         case Self.dataFileType:
             guard length <= Self.maxDataFileNameLength else {
-                throw ImageError.invalid("data file name extension", at: offset, "length \(length) is too long for a file name")
+                throw ImageError.invalid(.outOfRange, "data file name extension", at: offset, "length \(length) is too long for a file name")
             }
             dataFile = try source.window(at: offset, count: Int(length), what: "data file name").cString(0, Int(length))
         case Self.featureTableType:
@@ -91,7 +91,7 @@ struct QCOW2Extensions: Sendable {
             }
         case Self.encryptionHeaderType:
             guard length == 16 else {
-                throw ImageError.invalid("full disk encryption header extension", at: offset, "length is \(length), not 16")
+                throw ImageError.invalid(.outOfRange, "full disk encryption header extension", at: offset, "length is \(length), not 16")
             }
             let w = try source.window(at: offset, count: 16, what: "full disk encryption header pointer")
             encryptionHeader = EncryptionHeaderPointer(offset: try w.u64be(0), length: try w.u64be(8))
@@ -101,7 +101,7 @@ struct QCOW2Extensions: Sendable {
                 return
             }
             guard length >= 24 else {
-                throw ImageError.invalid("bitmaps extension", at: offset, "length is \(length), not 24")
+                throw ImageError.invalid(.outOfRange, "bitmaps extension", at: offset, "length is \(length), not 24")
             }
             let w = try source.window(at: offset, count: 24, what: "bitmaps extension")
             bitmaps = try QCOW2Bitmap.directory(source, count: try w.u32be(0), size: try w.u64be(8),
@@ -142,14 +142,14 @@ struct QCOW2Bitmap: Sendable {
     static func directory(_ source: any ByteSource, count: UInt32, size: UInt64, offset: UInt64,
                           header: QCOW2Header, warnings: inout [String]) throws -> [QCOW2Bitmap] {
         guard count <= maxCount else {
-            throw ImageError.invalid("bitmaps extension", at: offset, "\(count) bitmaps exceed QEMU's limit of \(maxCount)")
+            throw ImageError.invalid(.outOfRange, "bitmaps extension", at: offset, "\(count) bitmaps exceed QEMU's limit of \(maxCount)")
         }
         guard size <= maxDirectoryBytes else {
             warnings.append("the bitmap directory at offset \(offset) is \(size) bytes long; it is not read")
             return []
         }
         guard offset % header.clusterSize == 0 else {
-            throw ImageError.invalid("bitmap directory", at: offset, "offset \(offset) is not cluster-aligned")
+            throw ImageError.invalid(.outOfRange, "bitmap directory", at: offset, "offset \(offset) is not cluster-aligned")
         }
         let w = try source.window(at: offset, count: Int(size), what: "bitmap directory")
         var bitmaps: [QCOW2Bitmap] = []
@@ -160,7 +160,7 @@ struct QCOW2Bitmap: Sendable {
             let nameSize = Int(try w.u16be(position + 18))
             let extraSize = Int(try w.u32be(position + 20))
             guard granularityBits < 64, extraSize <= Int(size) else {
-                throw ImageError.invalid("bitmap directory entry \(index)", at: offset + UInt64(position),
+                throw ImageError.invalid(.outOfRange, "bitmap directory entry \(index)", at: offset + UInt64(position),
                                          "granularity bits \(granularityBits) or extra data size \(extraSize) is out of range")
             }
             let name = try w.cString(position + 24 + extraSize, nameSize)

@@ -65,7 +65,7 @@ struct QCOW2ClusterMap: Sendable {
         let host = entry & Self.offsetMask
         let mapped = host != 0 || (externalData && entry & Self.copiedFlag != 0)
         if mapped && host & (clusterSize - 1) != 0 {
-            throw ImageError.invalid("L2 entry \(l2Index) of the table at \(l2Offset)", at: l2Offset + l2Index * UInt64(entrySize),
+            throw ImageError.invalid(.outOfRange, "L2 entry \(l2Index) of the table at \(l2Offset)", at: l2Offset + l2Index * UInt64(entrySize),
                                      "data cluster offset \(host) is not aligned to the \(clusterSize)-byte cluster")
         }
         if extendedL2 {
@@ -94,14 +94,14 @@ struct QCOW2ClusterMap: Sendable {
             return GuestExtent(.unallocated, length: length)
         case 1:
             guard let host else {
-                throw ImageError(offset: l2Offset,
+                throw ImageError(.outOfRange, offset: l2Offset,
                                  "L2 entry \(l2Index) of the table at \(l2Offset) marks subcluster \(first) allocated in an unallocated cluster")
             }
             return GuestExtent(.data(data, offset: host + inCluster), length: length)
         case 2:
             return GuestExtent(.zero, length: length)
         default:
-            throw ImageError(offset: l2Offset,
+            throw ImageError(.outOfRange, offset: l2Offset,
                              "L2 entry \(l2Index) of the table at \(l2Offset) marks subcluster \(first) both allocated and zero")
         }
     }
@@ -109,11 +109,11 @@ struct QCOW2ClusterMap: Sendable {
     /// The L2 table at `offset`, checked to be cluster-aligned and inside the image file.
     private func l2Table(at offset: UInt64, l1Index: UInt64) throws -> ByteWindow {
         guard offset & (clusterSize - 1) == 0 else {
-            throw ImageError.invalid("L1 entry \(l1Index)", at: offset, "L2 table offset \(offset) is not aligned to the \(clusterSize)-byte cluster")
+            throw ImageError.invalid(.outOfRange, "L1 entry \(l1Index)", at: offset, "L2 table offset \(offset) is not aligned to the \(clusterSize)-byte cluster")
         }
         let (end, overflow) = offset.addingReportingOverflow(clusterSize)
         guard !overflow, end <= image.size else {
-            throw ImageError.invalid("L1 entry \(l1Index)", at: offset,
+            throw ImageError.invalid(.truncated, "L1 entry \(l1Index)", at: offset,
                                      "L2 table at offset \(offset) lies past the end of the file (size \(image.size))")
         }
         return try l2Tables.value(for: offset) {
@@ -133,13 +133,13 @@ struct QCOW2ClusterMap: Sendable {
         return try clusters.value(for: offset) {
             let compressed = try image.read(at: offset, count: Int(length))
             guard !compressed.isEmpty else {
-                throw ImageError(offset: offset, "L2 entry \(l2Index) of the table at \(l2Offset): compressed cluster at offset \(offset) lies past the end of the file (size \(image.size))")
+                throw ImageError(.truncated, offset: offset, "L2 entry \(l2Index) of the table at \(l2Offset): compressed cluster at offset \(offset) lies past the end of the file (size \(image.size))")
             }
             do {
                 if zstd { return try Decompression.zstd(compressed[...], expected: expected) }
                 return try Self.inflateCluster(compressed, expected: expected)
             } catch let error as ImageError {
-                throw ImageError(offset: offset, "L2 entry \(l2Index) of the table at \(l2Offset): compressed cluster at offset \(offset): \(error.message)")
+                throw ImageError(error.kind, offset: offset, "L2 entry \(l2Index) of the table at \(l2Offset): compressed cluster at offset \(offset): \(error.message)")
             }
         }
     }
@@ -150,10 +150,10 @@ struct QCOW2ClusterMap: Sendable {
     static func inflateCluster(_ compressed: [UInt8], expected: Int) throws -> [UInt8] {
         let (bytes, produced) = try Decompression.inflateCounting(compressed[...], capacity: expected + 1)
         guard produced <= expected else {
-            throw ImageError("compressed data inflates past the \(expected)-byte cluster")
+            throw ImageError(.outOfRange, "compressed data inflates past the \(expected)-byte cluster")
         }
         guard produced == expected else {
-            throw ImageError("compressed data inflates to \(produced) bytes, expected \(expected)")
+            throw ImageError(.truncated, "compressed data inflates to \(produced) bytes, expected \(expected)")
         }
         return Array(bytes.prefix(expected))
     }

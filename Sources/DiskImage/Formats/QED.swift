@@ -60,6 +60,14 @@ public enum QEDFormat: ImageFormat {
             let (end, overflow) = offset.addingReportingOverflow(tableBytes - 1)
             return !overflow && isValidCluster(offset) && end < usableFileSize
         }
+
+        /// The kind of error for `length` bytes at `offset` that are not valid clusters: the file
+        /// is truncated when they are aligned and after the header (so only the file's end is
+        /// wrong), else the offset is out of range.
+        func problemKind(_ offset: UInt64, length: UInt64) -> ImageError.Kind {
+            let (_, overflow) = offset.addingReportingOverflow(length)
+            return !overflow && offset & (clusterSize - 1) == 0 && offset >= headerSize * clusterSize ? .truncated : .outOfRange
+        }
     }
 
     public static func probe(_ input: ProbeInput) -> Int {
@@ -69,23 +77,23 @@ public enum QEDFormat: ImageFormat {
     /// Reads the header and checks every field QEMU checks when it opens the image.
     static func readHeader(_ source: any ByteSource) throws -> Header {
         let w = try source.window(at: 0, count: headerLength, what: "QED header")
-        guard w.matches(magic, at: 0) else { throw ImageError.invalid("QED magic", at: 0, "is not QED\\0") }
+        guard w.matches(magic, at: 0) else { throw ImageError.invalid(.badMagic, "QED magic", at: 0, "is not QED\\0") }
         let clusterSize = try w.u32le(4)
         guard clusterSizeRange.contains(clusterSize), clusterSize.nonzeroBitCount == 1 else {
-            throw ImageError.invalid("cluster_size", at: 4, "is \(clusterSize), must be a power of two from 4 KiB to 64 MiB")
+            throw ImageError.invalid(.outOfRange, "cluster_size", at: 4, "is \(clusterSize), must be a power of two from 4 KiB to 64 MiB")
         }
         let tableSize = try w.u32le(8)
         guard tableSizeRange.contains(tableSize), tableSize.nonzeroBitCount == 1 else {
-            throw ImageError.invalid("table_size", at: 8, "is \(tableSize) clusters, must be a power of two from 1 to 16")
+            throw ImageError.invalid(.outOfRange, "table_size", at: 8, "is \(tableSize) clusters, must be a power of two from 1 to 16")
         }
         let headerSize = try w.u32le(12)
         // QEMU requires header_size × cluster_size to fit in 32 bits.
         guard headerSize >= 1, UInt64(headerSize) * UInt64(clusterSize) <= UInt64(UInt32.max) else {
-            throw ImageError.invalid("header_size", at: 12, "is \(headerSize) clusters, must be at least 1 and fit in 4 GiB")
+            throw ImageError.invalid(.outOfRange, "header_size", at: 12, "is \(headerSize) clusters, must be at least 1 and fit in 4 GiB")
         }
         let features = try w.u64le(16)
         guard features & ~knownFeatures == 0 else {
-            throw ImageError.invalid("features", at: 16, "has unknown bits set: 0x\(String(features & ~knownFeatures, radix: 16))")
+            throw ImageError.invalid(.unsupported, "features", at: 16, "has unknown bits set: 0x\(String(features & ~knownFeatures, radix: 16))")
         }
         let cluster = UInt64(clusterSize)
         let header = Header(
@@ -99,11 +107,11 @@ public enum QEDFormat: ImageFormat {
         let (maxSize, sizeOverflow) = maxSquare.multipliedReportingOverflow(by: cluster)
         let limit = squareOverflow || sizeOverflow ? UInt64.max : maxSize
         guard header.imageSize % 512 == 0, header.imageSize <= limit else {
-            throw ImageError.invalid("image_size", at: 48,
+            throw ImageError.invalid(.outOfRange, "image_size", at: 48,
                 "is \(header.imageSize), must be a multiple of 512 and at most \(limit) for these table and cluster sizes")
         }
         guard header.isValidTable(header.l1TableOffset) else {
-            throw ImageError.invalid("l1_table_offset", at: 40,
+            throw ImageError.invalid(header.problemKind(header.l1TableOffset, length: header.tableBytes), "l1_table_offset", at: 40,
                 "L1 table of \(header.tableBytes) bytes at offset \(header.l1TableOffset) is unaligned, inside the header, or past the end of the file (size \(source.size))")
         }
         return header
@@ -144,11 +152,11 @@ public enum QEDFormat: ImageFormat {
     static func readBackingName(_ source: any ByteSource, header: Header) throws -> String {
         let end = UInt64(header.backingNameOffset) + UInt64(header.backingNameSize)
         guard end <= header.headerSize * header.clusterSize else {
-            throw ImageError.invalid("backing_filename_offset", at: 56,
+            throw ImageError.invalid(.outOfRange, "backing_filename_offset", at: 56,
                 "name of \(header.backingNameSize) bytes at offset \(header.backingNameOffset) runs past the \(header.headerSize * header.clusterSize)-byte header")
         }
         guard header.backingNameSize <= maxBackingNameLength else {
-            throw ImageError.invalid("backing_filename_size", at: 60,
+            throw ImageError.invalid(.outOfRange, "backing_filename_size", at: 60,
                                      "is \(header.backingNameSize), longer than the \(maxBackingNameLength)-byte limit")
         }
         let bytes = try source.readExactly(at: UInt64(header.backingNameOffset), count: Int(header.backingNameSize),
@@ -201,7 +209,7 @@ struct QEDClusterMap: Sendable {
             return GuestExtent(.unallocated, length: header.l2Span - offset % header.l2Span)
         }
         guard header.isValidTable(l2Offset) else {
-            throw ImageError(offset: header.l1TableOffset + l1Index * 8,
+            throw ImageError(header.problemKind(l2Offset, length: header.tableBytes), offset: header.l1TableOffset + l1Index * 8,
                 "L1 entry \(l1Index) points to an L2 table at offset \(l2Offset) that is unaligned, inside the header, or past the end of the file (size \(source.size))")
         }
         let (entries, position) = try slice(table: l2Offset, index: l2Index)
@@ -223,7 +231,7 @@ struct QEDClusterMap: Sendable {
             return GuestExtent(.zero, length: length)
         default:
             guard header.isValidCluster(entry) else {
-                throw ImageError(offset: l2Offset + l2Index * 8,
+                throw ImageError(header.problemKind(entry, length: clusterSize), offset: l2Offset + l2Index * 8,
                     "L2 entry \(l2Index) of the table at offset \(l2Offset) points to cluster offset \(entry), which is unaligned, inside the header, or past the end of the file (size \(source.size))")
             }
             return GuestExtent(.data(source, offset: entry + within), length: length)

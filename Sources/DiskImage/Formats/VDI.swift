@@ -62,12 +62,12 @@ public enum VDIFormat: ImageFormat {
         let w = try source.window(at: 0, count: headerLength, what: "VDI header")
         let found = try w.u32le(signatureOffset)
         guard found == signature else {
-            throw ImageError.invalid("VDI signature", at: UInt64(signatureOffset),
+            throw ImageError.invalid(.badMagic, "VDI signature", at: UInt64(signatureOffset),
                                      "is 0x\(String(found, radix: 16)), not 0xbeda107f")
         }
         let version = try w.u32le(0x44)
         guard version == Self.version else {
-            throw ImageError.invalid("VDI version", at: 0x44, "is \(version >> 16).\(version & 0xFFFF), only 1.1 is supported")
+            throw ImageError.invalid(.unsupported, "VDI version", at: 0x44, "is \(version >> 16).\(version & 0xFFFF), only 1.1 is supported")
         }
         let header = Header(
             headerSize: try w.u32le(0x48), imageType: try w.u32le(0x4C), imageFlags: try w.u32le(0x50),
@@ -77,37 +77,37 @@ public enum VDIFormat: ImageFormat {
             lastSnapshotUUID: try w.guidMixedEndian(0x198), linkUUID: try w.guidMixedEndian(0x1A8),
             parentUUID: try w.guidMixedEndian(0x1B8), fileSize: source.size)
         guard header.mapOffset % 512 == 0 else {
-            throw ImageError.invalid("offset_bmap", at: 0x154, "\(header.mapOffset) is not a multiple of 512")
+            throw ImageError.invalid(.outOfRange, "offset_bmap", at: 0x154, "\(header.mapOffset) is not a multiple of 512")
         }
         guard header.dataOffset % 512 == 0 else {
-            throw ImageError.invalid("offset_data", at: 0x158, "\(header.dataOffset) is not a multiple of 512")
+            throw ImageError.invalid(.outOfRange, "offset_data", at: 0x158, "\(header.dataOffset) is not a multiple of 512")
         }
         let sectorSize = try w.u32le(0x168)
         guard sectorSize == 512 else {
-            throw ImageError.invalid("sector_size", at: 0x168, "is \(sectorSize), only 512 is supported")
+            throw ImageError.invalid(.unsupported, "sector_size", at: 0x168, "is \(sectorSize), only 512 is supported")
         }
         guard blockSizeRange.contains(header.blockSize), header.blockSize.nonzeroBitCount == 1 else {
-            throw ImageError.invalid("block_size", at: 0x178, "is \(header.blockSize), must be a power of two from 512 bytes to 64 MiB")
+            throw ImageError.invalid(.outOfRange, "block_size", at: 0x178, "is \(header.blockSize), must be a power of two from 512 bytes to 64 MiB")
         }
         guard header.blocks <= maxBlocks else {
-            throw ImageError.invalid("blocks_in_image", at: 0x180, "is \(header.blocks), more than the \(maxBlocks) allowed")
+            throw ImageError.invalid(.outOfRange, "blocks_in_image", at: 0x180, "is \(header.blocks), more than the \(maxBlocks) allowed")
         }
         let capacity = UInt64(header.blocks) * UInt64(header.blockSize)
         guard header.diskSize <= capacity else {
-            throw ImageError.invalid("disk_size", at: 0x170,
+            throw ImageError.invalid(.outOfRange, "disk_size", at: 0x170,
                 "is \(header.diskSize), more than the \(capacity) bytes the \(header.blocks) blocks of the block map hold")
         }
         guard header.blocksAllocated <= header.blocks else {
-            throw ImageError.invalid("blocks_allocated", at: 0x184,
+            throw ImageError.invalid(.outOfRange, "blocks_allocated", at: 0x184,
                                      "is \(header.blocksAllocated), more than the \(header.blocks) blocks in the image")
         }
         let mapEnd = UInt64(header.mapOffset) + UInt64(header.blocks) * 4
         guard mapEnd <= source.size else {
-            throw ImageError.invalid("offset_bmap", at: 0x154,
+            throw ImageError.invalid(.truncated, "offset_bmap", at: 0x154,
                 "block map of \(header.blocks) entries at offset \(header.mapOffset) ends past the end of the file (size \(source.size))")
         }
         guard UInt64(header.dataOffset) <= source.size else {
-            throw ImageError.invalid("offset_data", at: 0x158,
+            throw ImageError.invalid(.truncated, "offset_data", at: 0x158,
                                      "\(header.dataOffset) lies past the end of the file (size \(source.size))")
         }
         return header
@@ -162,7 +162,7 @@ public enum VDIFormat: ImageFormat {
                                  backing: (any ByteSource)?) throws -> any ByteSource {
         let header = try readHeader(source)
         if header.isDifferencing && backing == nil {
-            throw ImageError.invalid("image type", at: 0x4C,
+            throw ImageError.invalid(.unsupported, "image type", at: 0x4C,
                 "a differencing image needs its parent (UUID \(header.parentUUID)), which koopack does not look up")
         }
         let map = VDIBlockMap(source: source, header: header)
@@ -209,13 +209,13 @@ struct VDIBlockMap: Sendable {
             return GuestExtent(.zero, length: remaining)
         default:
             guard entry < header.blocksAllocated else {
-                throw ImageError(offset: entryOffset,
+                throw ImageError(.outOfRange, offset: entryOffset,
                     "block map entry \(block) at offset \(entryOffset) names data block \(entry), but only \(header.blocksAllocated) blocks are allocated")
             }
             // entry < 2^30 and the stride < 2^33, so this fits in 64 bits.
             let start = UInt64(header.dataOffset) + UInt64(entry) * header.blockStride + UInt64(header.blockExtra)
             guard start < source.size else {
-                throw ImageError(offset: entryOffset,
+                throw ImageError(.truncated, offset: entryOffset,
                     "block map entry \(block) at offset \(entryOffset) places data block \(entry) at offset \(start), past the end of the file (size \(source.size))")
             }
             return GuestExtent(.data(source, offset: start + within), length: remaining)

@@ -234,11 +234,11 @@ struct VHDImage: Sendable {
             footerWindow = ByteWindow(head, at: 0)
         } else {
             guard size >= UInt64(VHDFooter.size) else {
-                throw ImageError(offset: 0, "truncated: a VHD footer needs 512 bytes, the file has \(size) bytes")
+                throw ImageError(.truncated, offset: 0, "truncated: a VHD footer needs 512 bytes, the file has \(size) bytes")
             }
             footerWindow = try source.window(at: size - UInt64(VHDFooter.size), count: VHDFooter.size, what: "VHD footer")
             guard footerWindow.matches(VHDFooter.cookie, at: 0) else {
-                throw ImageError.invalid("VHD footer cookie", at: footerWindow.base,
+                throw ImageError.invalid(.badMagic, "VHD footer cookie", at: footerWindow.base,
                                          "expected \"conectix\" at offset 0 or in the last 512 bytes")
             }
             footerAtEnd = true
@@ -254,7 +254,7 @@ struct VHDImage: Sendable {
         switch footer.diskType {
         case 2:
             guard footerAtEnd else {
-                throw ImageError.invalid("VHD disk type", at: 60, "2 (fixed) in a footer copy at offset 0; "
+                throw ImageError.invalid(.invalid, "VHD disk type", at: 60, "2 (fixed) in a footer copy at offset 0; "
                                          + "a fixed disk has its footer only at the end of the file")
             }
             let dataBytes = size - UInt64(VHDFooter.size)
@@ -270,7 +270,7 @@ struct VHDImage: Sendable {
             }
             try image.readDynamicHeader(source)
         default:
-            throw ImageError.invalid("VHD disk type", at: footer.offset + 60,
+            throw ImageError.invalid(.outOfRange, "VHD disk type", at: footer.offset + 60,
                                      "\(footer.diskType) is not 2 (fixed), 3 (dynamic) or 4 (differencing)")
         }
         return image
@@ -284,7 +284,7 @@ struct VHDImage: Sendable {
             sectors = footer.currentSize / 512
         }
         guard sectors <= maxSectors else {
-            throw ImageError.invalid("VHD current size", at: footer.offset + 48,
+            throw ImageError.invalid(.outOfRange, "VHD current size", at: footer.offset + 48,
                                      "\(sectors * 512) bytes is larger than the VHD maximum of 2040 GiB")
         }
         return sectors * 512
@@ -294,12 +294,12 @@ struct VHDImage: Sendable {
     mutating func readDynamicHeader(_ source: any ByteSource) throws {
         let at = footer.dataOffset
         guard at < source.size else {
-            throw ImageError.invalid("VHD dynamic header offset", at: footer.offset + 16,
+            throw ImageError.invalid(.truncated, "VHD dynamic header offset", at: footer.offset + 16,
                                      "\(at) lies past the end of the file (size \(source.size))")
         }
         let window = try source.window(at: at, count: VHDDynamicHeader.size, what: "VHD dynamic header")
         guard window.matches(VHDDynamicHeader.cookie, at: 0) else {
-            throw ImageError.invalid("VHD dynamic header cookie", at: at, "expected \"cxsparse\"")
+            throw ImageError.invalid(.badMagic, "VHD dynamic header cookie", at: at, "expected \"cxsparse\"")
         }
         var header = try VHDDynamicHeader(window)
         if !header.checksumOK {
@@ -309,22 +309,22 @@ struct VHDImage: Sendable {
         }
         let blockSize = UInt64(header.blockSize)
         guard blockSize >= 512, blockSize & (blockSize - 1) == 0 else {
-            throw ImageError.invalid("VHD block size", at: at + 32, "\(blockSize) is not a power of two of at least 512")
+            throw ImageError.invalid(.outOfRange, "VHD block size", at: at + 32, "\(blockSize) is not a power of two of at least 512")
         }
         let needed = (virtualSize + blockSize - 1) / blockSize
         let most = (Self.maxSectors * 512 + blockSize - 1) / blockSize
         let entries = UInt64(header.maxTableEntries)
         guard entries >= needed else {
-            throw ImageError.invalid("VHD max table entries", at: at + 28,
+            throw ImageError.invalid(.outOfRange, "VHD max table entries", at: at + 28,
                                      "\(entries) blocks of \(blockSize) bytes cannot hold the disk's \(virtualSize) bytes")
         }
         guard entries <= most else {
-            throw ImageError.invalid("VHD max table entries", at: at + 28,
+            throw ImageError.invalid(.outOfRange, "VHD max table entries", at: at + 28,
                                      "\(entries) blocks of \(blockSize) bytes exceed the VHD maximum of 2040 GiB")
         }
         let (tableEnd, overflow) = header.tableOffset.addingReportingOverflow(entries * 4)
         guard !overflow, tableEnd <= source.size else {
-            throw ImageError.invalid("VHD block allocation table", at: at + 16,
+            throw ImageError.invalid(.truncated, "VHD block allocation table", at: at + 16,
                                      "\(entries) entries at offset \(header.tableOffset) lie past the end of the file (size \(source.size))")
         }
         if footer.diskType == 4 { readParentLocators(&header, source) }

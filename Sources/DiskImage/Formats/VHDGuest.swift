@@ -86,7 +86,7 @@ struct VHDBlockMap: Sendable {
         let bits = try bitmaps.value(for: pieceOffset) {
             let bytes = try source.read(at: pieceOffset, count: 512)
             guard bytes.count == 512 else {
-                throw ImageError(offset: pieceOffset, "VHD block \(block)'s sector bitmap at offset \(pieceOffset) "
+                throw ImageError(.truncated, offset: pieceOffset, "VHD block \(block)'s sector bitmap at offset \(pieceOffset) "
                                  + "lies past the end of the file (size \(source.size))")
             }
             return bytes
@@ -137,10 +137,10 @@ enum DifferencingParent {
     static func open(candidates: [String], reference: String,
                      context: InspectContext) throws -> (path: String, disk: any ByteSource) {
         guard let resolver = context.resolver else {
-            throw ImageError("parent \(reference) cannot be opened here (no file system to resolve it)")
+            throw ImageError(.unsupported, "parent \(reference) cannot be opened here (no file system to resolve it)")
         }
         guard depth < ImageInspector.maxBackingDepth else {
-            throw ImageError("chain of differencing parents is deeper than \(ImageInspector.maxBackingDepth) images")
+            throw ImageError(.limit, "chain of differencing parents is deeper than \(ImageInspector.maxBackingDepth) images")
         }
         for name in candidates {
             let path = FilePaths.combine(base: context.filename, name)
@@ -150,6 +150,6 @@ enum DifferencingParent {
             }
             return (path, disk)
         }
-        throw ImageError("parent \(reference) cannot be found (tried \(candidates.joined(separator: ", ")))")
+        throw ImageError(.io, "parent \(reference) cannot be found (tried \(candidates.joined(separator: ", ")))")
     }
 }

@@ -50,14 +50,17 @@ struct VHDXHeader: Sendable {
     var fields: [UInt8]
 
     /// Reads the header at `offset`; nil with the reason when it is not a valid version 1 header.
-    static func read(_ source: any ByteSource, at offset: UInt64) -> (header: VHDXHeader?, problem: String) {
+    static func read(_ source: any ByteSource, at offset: UInt64) -> Result<VHDXHeader, ImageError> {
+        func problem(_ kind: ImageError.Kind, _ message: String) -> Result<VHDXHeader, ImageError> {
+            .failure(ImageError(kind, offset: offset, message))
+        }
         guard let bytes = try? source.readExactly(at: offset, count: size, what: "VHDX header") else {
-            return (nil, "header at offset \(offset) is past the end of the file (size \(source.size))")
+            return problem(.truncated, "header at offset \(offset) is past the end of the file (size \(source.size))")
         }
         let w = ByteWindow(bytes, at: offset)
-        guard w.matches(Array("head".utf8), at: 0) else { return (nil, "header at offset \(offset) has no \"head\" signature") }
+        guard w.matches(Array("head".utf8), at: 0) else { return problem(.badMagic, "header at offset \(offset) has no \"head\" signature") }
         guard let stored = try? w.u32le(4), stored == CRC32C.checksum(bytes, zeroingFieldAt: 4) else {
-            return (nil, "header at offset \(offset) fails its CRC-32C checksum")
+            return problem(.checksum, "header at offset \(offset) fails its CRC-32C checksum")
         }
         do {
             let header = VHDXHeader(
@@ -65,10 +68,10 @@ struct VHDXHeader: Sendable {
                 dataWriteGUID: try w.guidMixedEndian(32), logGUID: try w.guidMixedEndian(48),
                 logVersion: try w.u16le(64), version: try w.u16le(66), logLength: try w.u32le(68),
                 logOffset: try w.u64le(72), fields: Array(bytes[0..<80]))
-            guard header.version == 1 else { return (nil, "header at offset \(offset) has version \(header.version), not 1") }
-            return (header, "")
+            guard header.version == 1 else { return problem(.unsupported, "header at offset \(offset) has version \(header.version), not 1") }
+            return .success(header)
         } catch {
-            return (nil, "header at offset \(offset) cannot be read")
+            return problem(.truncated, "header at offset \(offset) cannot be read")
         }
     }
 }
@@ -104,7 +107,7 @@ enum VHDXRegionTable {
         let w = try source.window(at: offset, count: size, what: "VHDX region table")
         let count = try w.u32le(8)
         guard count <= maxEntries else {
-            throw ImageError.invalid("VHDX region table entry count", at: offset + 8, "\(count) is more than \(maxEntries)")
+            throw ImageError.invalid(.outOfRange, "VHDX region table entry count", at: offset + 8, "\(count) is more than \(maxEntries)")
         }
         var bat: VHDXRegion?
         var metadata: VHDXRegion?
@@ -115,32 +118,32 @@ enum VHDXRegionTable {
                                     length: UInt64(try w.u32le(at + 24)), required: try w.u32le(at + 28) & 1 != 0)
             let entryOffset = offset + UInt64(at)
             guard region.fileOffset <= UInt64.max - region.length else {
-                throw ImageError.invalid("VHDX region entry", at: entryOffset, "offset \(region.fileOffset) + length overflows")
+                throw ImageError.invalid(.outOfRange, "VHDX region entry", at: entryOffset, "offset \(region.fileOffset) + length overflows")
             }
             guard region.fileOffset >= 1 << 20 else {
-                throw ImageError.invalid("VHDX region entry", at: entryOffset,
+                throw ImageError.invalid(.outOfRange, "VHDX region entry", at: entryOffset,
                                          "region at offset \(region.fileOffset) lies inside the 1 MiB header section")
             }
             if let other = regions.first(where: { region.fileOffset < $0.end && $0.fileOffset < region.end }) {
-                throw ImageError.invalid("VHDX region entry", at: entryOffset,
+                throw ImageError.invalid(.outOfRange, "VHDX region entry", at: entryOffset,
                                          "region \(region.fileOffset)-\(region.end) overlaps region \(other.fileOffset)-\(other.end)")
             }
             regions.append(region)
             switch region.guid {
             case batGUID:
-                guard bat == nil else { throw ImageError.invalid("VHDX region entry", at: entryOffset, "second BAT region") }
+                guard bat == nil else { throw ImageError.invalid(.invalid, "VHDX region entry", at: entryOffset, "second BAT region") }
                 bat = region
             case metadataGUID:
-                guard metadata == nil else { throw ImageError.invalid("VHDX region entry", at: entryOffset, "second metadata region") }
+                guard metadata == nil else { throw ImageError.invalid(.invalid, "VHDX region entry", at: entryOffset, "second metadata region") }
                 metadata = region
             default:
                 if region.required {
-                    throw ImageError.invalid("VHDX region entry", at: entryOffset, "required region \(region.guid) is unknown")
+                    throw ImageError.invalid(.unsupported, "VHDX region entry", at: entryOffset, "required region \(region.guid) is unknown")
                 }
             }
         }
-        guard let bat else { throw ImageError(offset: offset, "VHDX region table at offset \(offset) has no BAT region") }
-        guard let metadata else { throw ImageError(offset: offset, "VHDX region table at offset \(offset) has no metadata region") }
+        guard let bat else { throw ImageError(.invalid, offset: offset, "VHDX region table at offset \(offset) has no BAT region") }
+        guard let metadata else { throw ImageError(.invalid, offset: offset, "VHDX region table at offset \(offset) has no metadata region") }
         return (bat, metadata)
     }
 }
@@ -169,7 +172,7 @@ struct VHDXImage: Sendable {
     static func read(_ source: any ByteSource) throws -> VHDXImage {
         let identifier = try source.window(at: 0, count: 8 + 512, what: "VHDX file type identifier")
         guard identifier.matches(signature, at: 0) else {
-            throw ImageError.invalid("VHDX signature", at: 0, "expected \"vhdxfile\"")
+            throw ImageError.invalid(.badMagic, "VHDX signature", at: 0, "expected \"vhdxfile\"")
         }
         var units: [UInt16] = []
         for index in 0..<256 {
@@ -183,20 +186,22 @@ struct VHDXImage: Sendable {
         let second = VHDXHeader.read(source, at: VHDXHeader.offsets[1])
         let header: VHDXHeader
         let headerIndex: Int
-        switch (first.header, second.header) {
-        case (nil, nil):
-            throw ImageError(offset: VHDXHeader.offsets[0], "no valid VHDX header: \(first.problem); \(second.problem)")
-        case let (one?, nil):
+        switch (first, second) {
+        case let (.failure(firstProblem), .failure(secondProblem)):
+            // Of the kind of the first header's problem: the header a reader tries first.
+            throw ImageError(firstProblem.kind, offset: VHDXHeader.offsets[0],
+                             "no valid VHDX header: \(firstProblem.message); \(secondProblem.message)")
+        case let (.success(one), .failure(problem)):
             (header, headerIndex) = (one, 1)
-            warnings.append("VHDX \(second.problem); using the header at offset \(one.offset)")
+            warnings.append("VHDX \(problem.message); using the header at offset \(one.offset)")
             corrupt = true
-        case let (nil, two?):
+        case let (.failure(problem), .success(two)):
             (header, headerIndex) = (two, 2)
-            warnings.append("VHDX \(first.problem); using the header at offset \(two.offset)")
+            warnings.append("VHDX \(problem.message); using the header at offset \(two.offset)")
             corrupt = true
-        case let (one?, two?):
+        case let (.success(one), .success(two)):
             if one.sequenceNumber == two.sequenceNumber, one.fields != two.fields {
-                throw ImageError(offset: one.offset, "VHDX headers at offsets \(one.offset) and \(two.offset) differ but "
+                throw ImageError(.invalid, offset: one.offset, "VHDX headers at offsets \(one.offset) and \(two.offset) differ but "
                                  + "have the same sequence number \(one.sequenceNumber)")
             }
             (header, headerIndex) = two.sequenceNumber > one.sequenceNumber ? (two, 2) : (one, 1)
@@ -209,7 +214,7 @@ struct VHDXImage: Sendable {
         if !VHDXRegionTable.isValid(source, at: tableOffset) {
             tableOffset = VHDXRegionTable.offsets[1]
             guard VHDXRegionTable.isValid(source, at: tableOffset) else {
-                throw ImageError(offset: VHDXRegionTable.offsets[0], "VHDX region tables at offsets "
+                throw ImageError(.checksum, offset: VHDXRegionTable.offsets[0], "VHDX region tables at offsets "
                                  + "\(VHDXRegionTable.offsets[0]) and \(tableOffset) both lack the \"regi\" signature or fail their CRC-32C checksum")
             }
             warnings.append("VHDX region table at offset \(VHDXRegionTable.offsets[0]) is damaged; using its copy at offset \(tableOffset)")

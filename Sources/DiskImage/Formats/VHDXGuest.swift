@@ -45,7 +45,7 @@ struct VHDXBlockMap: Sendable {
     /// BAT entry `index` (below `totalEntries`), with its file offset for messages.
     func entry(_ index: UInt64) throws -> UInt64 {
         guard index < geometry.totalEntries else {
-            throw ImageError(offset: tableOffset, "VHDX BAT entry \(index) is past the table's \(geometry.totalEntries) entries")
+            throw ImageError(.outOfRange, offset: tableOffset, "VHDX BAT entry \(index) is past the table's \(geometry.totalEntries) entries")
         }
         let page = index / Self.pageEntries
         let window = try pages.value(for: page) {
@@ -73,23 +73,23 @@ struct VHDXBlockMap: Sendable {
             return GuestExtent(.zero, length: rest)
         case 6:
             guard start != 0 else {
-                throw ImageError.invalid("VHDX BAT entry \(index)", at: entryOffset(index), "a present block at file offset 0")
+                throw ImageError.invalid(.outOfRange, "VHDX BAT entry \(index)", at: entryOffset(index), "a present block at file offset 0")
             }
             guard start <= UInt64.max - blockSize else {
-                throw ImageError.invalid("VHDX BAT entry \(index)", at: entryOffset(index), "block offset \(start) overflows")
+                throw ImageError.invalid(.outOfRange, "VHDX BAT entry \(index)", at: entryOffset(index), "block offset \(start) overflows")
             }
             return GuestExtent(.data(source, offset: start + inBlock), length: rest)
         case 7:
             guard geometry.hasParent else {
-                throw ImageError.invalid("VHDX BAT entry \(index)", at: entryOffset(index),
+                throw ImageError.invalid(.invalid, "VHDX BAT entry \(index)", at: entryOffset(index),
                                          "block is partially present, but the disk has no parent")
             }
             guard start != 0, start <= UInt64.max - blockSize else {
-                throw ImageError.invalid("VHDX BAT entry \(index)", at: entryOffset(index), "block offset \(start) is impossible")
+                throw ImageError.invalid(.outOfRange, "VHDX BAT entry \(index)", at: entryOffset(index), "block offset \(start) is impossible")
             }
             return try partiallyPresent(block: block, inBlock: inBlock, blockStart: start)
         default:
-            throw ImageError.invalid("VHDX BAT entry \(index)", at: entryOffset(index), "unknown payload block state \(value & 7)")
+            throw ImageError.invalid(.outOfRange, "VHDX BAT entry \(index)", at: entryOffset(index), "unknown payload block state \(value & 7)")
         }
     }
 
@@ -98,7 +98,7 @@ struct VHDXBlockMap: Sendable {
         let bitmapIndex = geometry.bitmapIndex(block)
         let bitmapEntry = try entry(bitmapIndex)
         guard bitmapEntry & 7 == 6, bitmapEntry & VHDXBATGeometry.offsetMask != 0 else {
-            throw ImageError.invalid("VHDX BAT entry \(bitmapIndex)", at: entryOffset(bitmapIndex),
+            throw ImageError.invalid(.invalid, "VHDX BAT entry \(bitmapIndex)", at: entryOffset(bitmapIndex),
                                      "the sector bitmap of a partially present block is not present (state \(bitmapEntry & 7))")
         }
         let sectorSize = geometry.logicalSectorSize
@@ -110,12 +110,12 @@ struct VHDXBlockMap: Sendable {
         let (pieceOffset, overflow) = (bitmapEntry & VHDXBATGeometry.offsetMask)
             .addingReportingOverflow(piece * Self.bitmapPiece)
         guard !overflow else {
-            throw ImageError.invalid("VHDX BAT entry \(bitmapIndex)", at: entryOffset(bitmapIndex), "bitmap offset overflows")
+            throw ImageError.invalid(.outOfRange, "VHDX BAT entry \(bitmapIndex)", at: entryOffset(bitmapIndex), "bitmap offset overflows")
         }
         let bits = try bitmaps.value(for: pieceOffset) {
             let bytes = try source.read(at: pieceOffset, count: Int(Self.bitmapPiece))
             guard bytes.count == Int(Self.bitmapPiece) else {
-                throw ImageError(offset: pieceOffset, "VHDX sector bitmap at offset \(pieceOffset) lies past the end of the file "
+                throw ImageError(.truncated, offset: pieceOffset, "VHDX sector bitmap at offset \(pieceOffset) lies past the end of the file "
                                  + "(size \(source.size))")
             }
             return bytes

@@ -45,16 +45,16 @@ struct VHDXMetadata: Sendable {
     /// Reads the metadata table and its items from `region`.
     static func read(_ source: any ByteSource, region: VHDXRegion) throws -> VHDXMetadata {
         guard region.length >= UInt64(tableSize) else {
-            throw ImageError.invalid("VHDX metadata region", at: region.fileOffset,
+            throw ImageError.invalid(.outOfRange, "VHDX metadata region", at: region.fileOffset,
                                      "length \(region.length) is shorter than its 64 KiB table")
         }
         let w = try source.window(at: region.fileOffset, count: tableSize, what: "VHDX metadata table")
         guard w.matches(Array("metadata".utf8), at: 0) else {
-            throw ImageError.invalid("VHDX metadata table", at: region.fileOffset, "expected the \"metadata\" signature")
+            throw ImageError.invalid(.badMagic, "VHDX metadata table", at: region.fileOffset, "expected the \"metadata\" signature")
         }
         let count = try w.u16le(10)
         guard count <= maxEntries else {
-            throw ImageError.invalid("VHDX metadata entry count", at: region.fileOffset + 10, "\(count) is more than \(maxEntries)")
+            throw ImageError.invalid(.outOfRange, "VHDX metadata entry count", at: region.fileOffset + 10, "\(count) is more than \(maxEntries)")
         }
         var items: [String: (offset: UInt64, length: UInt64, entry: UInt64)] = [:]
         let known = [fileParametersGUID, virtualSizeGUID, page83GUID, logicalSectorGUID, physicalSectorGUID, parentLocatorGUID]
@@ -67,25 +67,25 @@ struct VHDXMetadata: Sendable {
             let flags = try w.u32le(at + 24)
             guard known.contains(guid) else {
                 if flags & 4 != 0 {
-                    throw ImageError.invalid("VHDX metadata entry", at: entryOffset, "required item \(guid) is unknown")
+                    throw ImageError.invalid(.unsupported, "VHDX metadata entry", at: entryOffset, "required item \(guid) is unknown")
                 }
                 continue
             }
             guard items[guid] == nil else {
-                throw ImageError.invalid("VHDX metadata entry", at: entryOffset, "item \(guid) appears twice")
+                throw ImageError.invalid(.invalid, "VHDX metadata entry", at: entryOffset, "item \(guid) appears twice")
             }
             guard length == 0 || (offset >= UInt64(tableSize) && offset + length <= region.length) else {
-                throw ImageError.invalid("VHDX metadata entry", at: entryOffset, "item \(guid) at offset \(offset) "
+                throw ImageError.invalid(.outOfRange, "VHDX metadata entry", at: entryOffset, "item \(guid) at offset \(offset) "
                                          + "(\(length) bytes) lies outside the metadata region (\(region.length) bytes, table first)")
             }
             items[guid] = (region.fileOffset + offset, length, entryOffset)
         }
         func item(_ guid: String, _ name: String, bytes: Int) throws -> ByteWindow {
             guard let found = items[guid] else {
-                throw ImageError(offset: region.fileOffset, "VHDX metadata table at offset \(region.fileOffset) has no \(name) item")
+                throw ImageError(.invalid, offset: region.fileOffset, "VHDX metadata table at offset \(region.fileOffset) has no \(name) item")
             }
             guard found.length >= UInt64(bytes) else {
-                throw ImageError.invalid("VHDX \(name) item", at: found.entry, "\(found.length) bytes, needs \(bytes)")
+                throw ImageError.invalid(.outOfRange, "VHDX \(name) item", at: found.entry, "\(found.length) bytes, needs \(bytes)")
             }
             return try source.window(at: found.offset, count: bytes, what: "VHDX \(name)")
         }
@@ -97,17 +97,17 @@ struct VHDXMetadata: Sendable {
         metadata.hasParent = bits & 2 != 0
         let block = metadata.blockSize
         guard block >= minBlockSize, block <= maxBlockSize, block & (block - 1) == 0 else {
-            throw ImageError.invalid("VHDX block size", at: parameters.base, "\(block) is not a power of two from 1 MiB to 256 MiB")
+            throw ImageError.invalid(.outOfRange, "VHDX block size", at: parameters.base, "\(block) is not a power of two from 1 MiB to 256 MiB")
         }
         let size = try item(virtualSizeGUID, "virtual disk size", bytes: 8)
         metadata.virtualSize = try size.u64le(0)
         guard metadata.virtualSize <= maxVirtualSize else {
-            throw ImageError.invalid("VHDX virtual disk size", at: size.base, "\(metadata.virtualSize) bytes is more than 64 TiB")
+            throw ImageError.invalid(.outOfRange, "VHDX virtual disk size", at: size.base, "\(metadata.virtualSize) bytes is more than 64 TiB")
         }
         let logical = try item(logicalSectorGUID, "logical sector size", bytes: 4)
         metadata.logicalSectorSize = try logical.u32le(0)
         guard metadata.logicalSectorSize == 512 || metadata.logicalSectorSize == 4096 else {
-            throw ImageError.invalid("VHDX logical sector size", at: logical.base, "\(metadata.logicalSectorSize) is not 512 or 4096")
+            throw ImageError.invalid(.outOfRange, "VHDX logical sector size", at: logical.base, "\(metadata.logicalSectorSize) is not 512 or 4096")
         }
         let physical = try item(physicalSectorGUID, "physical sector size", bytes: 4)
         metadata.physicalSectorSize = try physical.u32le(0)
@@ -120,7 +120,7 @@ struct VHDXMetadata: Sendable {
         metadata.page83 = try item(page83GUID, "page 83 data", bytes: 16).guidMixedEndian(0)
         if metadata.hasParent {
             guard let found = items[parentLocatorGUID] else {
-                throw ImageError(offset: parameters.base, "VHDX file parameters at offset \(parameters.base) say the disk has a "
+                throw ImageError(.invalid, offset: parameters.base, "VHDX file parameters at offset \(parameters.base) say the disk has a "
                                  + "parent, but the metadata has no parent locator")
             }
             try metadata.readParentLocator(source, at: found.offset, length: found.length)
@@ -132,7 +132,7 @@ struct VHDXMetadata: Sendable {
     /// whose offsets count from the locator's start.
     mutating func readParentLocator(_ source: any ByteSource, at offset: UInt64, length: UInt64) throws {
         guard length >= 20, length <= Self.maxParentLocatorBytes else {
-            throw ImageError.invalid("VHDX parent locator", at: offset, "length \(length) is not from 20 to \(Self.maxParentLocatorBytes) bytes")
+            throw ImageError.invalid(.outOfRange, "VHDX parent locator", at: offset, "length \(length) is not from 20 to \(Self.maxParentLocatorBytes) bytes")
         }
         let w = try source.window(at: offset, count: Int(length), what: "VHDX parent locator")
         let type = try w.guidMixedEndian(0)
@@ -141,12 +141,12 @@ struct VHDXMetadata: Sendable {
         }
         let count = Int(try w.u16le(18))
         guard 20 + count * 12 <= w.count else {
-            throw ImageError.invalid("VHDX parent locator entry count", at: offset + 18,
+            throw ImageError.invalid(.outOfRange, "VHDX parent locator entry count", at: offset + 18,
                                      "\(count) entries do not fit in the locator's \(length) bytes")
         }
         func text(_ at: Int, _ bytes: Int, _ what: String) throws -> String {
             guard at >= 0, bytes >= 0, at <= w.count, bytes <= w.count - at, bytes % 2 == 0 else {
-                throw ImageError.invalid("VHDX parent locator \(what)", at: offset,
+                throw ImageError.invalid(.outOfRange, "VHDX parent locator \(what)", at: offset,
                                          "\(bytes) bytes at offset \(at) lie outside the locator's \(length) bytes")
             }
             var units: [UInt16] = []
@@ -188,11 +188,11 @@ struct VHDXBATGeometry: Sendable {
             totalEntries = dataBlocks == 0 ? 0 : dataBlocks + (dataBlocks - 1) / chunkRatio
         }
         guard totalEntries * 8 <= bat.length else {
-            throw ImageError.invalid("VHDX BAT region", at: bat.fileOffset,
+            throw ImageError.invalid(.outOfRange, "VHDX BAT region", at: bat.fileOffset,
                                      "\(bat.length) bytes cannot hold the \(totalEntries) entries the disk needs")
         }
         guard bat.fileOffset <= fileSize, totalEntries * 8 <= fileSize - bat.fileOffset else {
-            throw ImageError.invalid("VHDX BAT region", at: bat.fileOffset,
+            throw ImageError.invalid(.truncated, "VHDX BAT region", at: bat.fileOffset,
                                      "\(totalEntries) entries lie past the end of the file (size \(fileSize))")
         }
     }

@@ -52,7 +52,7 @@ public enum VMDKFormat: ImageFormat {
         if backing != nil, let parent = info.backingChain.first,
            case let .uint(parentCID)? = parent.formatSpecific?["data"]?["cid"],
            parentCID != UInt64(disk.parentCID) {
-            throw ImageError("parentCID \(hex8(disk.parentCID)) does not match the CID \(hex8(UInt32(truncatingIfNeeded: parentCID))) of the parent \(parent.filename): the parent changed after this disk was made from it")
+            throw ImageError(.invalid, "parentCID \(hex8(disk.parentCID)) does not match the CID \(hex8(UInt32(truncatingIfNeeded: parentCID))) of the parent \(parent.filename): the parent changed after this disk was made from it")
         }
         return disk.guest(backing: backing)
     }
@@ -138,7 +138,7 @@ struct VMDKDisk: Sendable {
         let head = try source.read(at: 0, count: VMDKSparseHeader.length)
         let window = ByteWindow(head, at: 0)
         if window.matches(VMDKFormat.legacySparseMagic, at: 0) {
-            throw ImageError(offset: 0, "a COWD (ESX 2 VMFS sparse) extent: koopack does not read this older sparse format")
+            throw ImageError(.unsupported, offset: 0, "a COWD (ESX 2 VMFS sparse) extent: koopack does not read this older sparse format")
         }
         guard window.matches(VMDKSparseHeader.magic, at: 0) else {
             let length = Int(min(source.size, UInt64(VMDKDescriptor.maxLength)))
@@ -168,12 +168,12 @@ struct VMDKDisk: Sendable {
     /// The descriptor embedded in a sparse extent, at `descriptorOffset` for `descriptorSize` sectors.
     private static func embeddedDescriptor(_ source: any ByteSource, header: VMDKSparseHeader) throws -> VMDKDescriptor {
         guard header.descriptorOffset != 0, header.descriptorSize != 0 else {
-            throw ImageError.invalid("descriptorOffset", at: 28,
+            throw ImageError.invalid(.unsupported, "descriptorOffset", at: 28,
                                      "this sparse extent has no embedded descriptor: it is one extent of a split disk; inspect the descriptor file that names it")
         }
         let (offset, overflow) = header.descriptorOffset.multipliedReportingOverflow(by: 512)
         guard !overflow, offset < source.size else {
-            throw ImageError.invalid("descriptorOffset", at: 28,
+            throw ImageError.invalid(.truncated, "descriptorOffset", at: 28,
                                      "sector \(header.descriptorOffset) lies past the end of the file (size \(source.size))")
         }
         let length = min(header.descriptorSize, UInt64(VMDKDescriptor.maxLength) / 512 + 1) * 512
@@ -182,20 +182,20 @@ struct VMDKDisk: Sendable {
     }
 
     private static func required(_ value: UInt32?, _ field: String) throws -> UInt32 {
-        guard let value else { throw ImageError("the descriptor has no \(field) line") }
+        guard let value else { throw ImageError(.invalid, "the descriptor has no \(field) line") }
         return value
     }
 
     /// Opens the extents a descriptor names, relative to the descriptor's own file.
     private static func openDescriptor(_ descriptor: VMDKDescriptor, context: InspectContext) throws -> VMDKDisk {
         guard let createType = descriptor.createType else {
-            throw ImageError("invalid VMDK descriptor: it has no createType line")
+            throw ImageError(.invalid, "invalid VMDK descriptor: it has no createType line")
         }
         var disk = VMDKDisk(createType: createType, cid: try required(descriptor.cid, "CID"),
                             parentCID: try required(descriptor.parentCID, "parentCID"),
                             parentFileNameHint: descriptor.parentFileNameHint)
         guard !descriptor.extents.isEmpty else {
-            throw ImageError("the descriptor names no extents")
+            throw ImageError(.invalid, "the descriptor names no extents")
         }
         let ownPath = context.resolver?.canonicalPath(context.filename) ?? context.filename
         for line in descriptor.extents {
@@ -210,7 +210,7 @@ struct VMDKDisk: Sendable {
                                    start: UInt64, disk: inout VMDKDisk) throws -> VMDKExtent {
         let prefix = "descriptor line \(line.line)"
         guard line.sectors <= maxDiskSectors else {
-            throw ImageError(offset: line.lineOffset, "\(prefix): an extent of \(line.sectors) sectors is more than the \(maxDiskSectors)-sector limit")
+            throw ImageError(.limit, offset: line.lineOffset, "\(prefix): an extent of \(line.sectors) sectors is more than the \(maxDiskSectors)-sector limit")
         }
         if line.type == "ZERO" {
             return VMDKExtent(storage: .zero, sectors: line.sectors, start: start, path: nil, typeName: line.type)
@@ -218,27 +218,27 @@ struct VMDKDisk: Sendable {
         guard ["FLAT", "VMFS", "SPARSE", "VMFSSPARSE"].contains(line.type) else {
             let reason = ["VMFSRDM", "VMFSRAW"].contains(line.type) ? "it maps a raw device, which koopack cannot read"
                 : line.type == "SESPARSE" ? "koopack does not read ESXi seSparse extents" : "unknown extent type"
-            throw ImageError(offset: line.lineOffset, "\(prefix): extent type \(line.type): \(reason)")
+            throw ImageError(.unsupported, offset: line.lineOffset, "\(prefix): extent type \(line.type): \(reason)")
         }
         guard let name = line.fileName else {
-            throw ImageError(offset: line.lineOffset, "\(prefix): a \(line.type) extent needs a file name")
+            throw ImageError(.invalid, offset: line.lineOffset, "\(prefix): a \(line.type) extent needs a file name")
         }
         let path = FilePaths.combine(base: context.filename, name)
         let canonical = context.resolver?.canonicalPath(path) ?? path
         guard canonical != ownPath else {
-            throw ImageError(offset: line.lineOffset, "\(prefix): the descriptor names itself (\"\(name)\") as its extent")
+            throw ImageError(.loop, offset: line.lineOffset, "\(prefix): the descriptor names itself (\"\(name)\") as its extent")
         }
         let file: any ByteSource
         do {
             file = try context.openRelated(name).source
         } catch let error as ImageError {
-            throw ImageError(offset: line.lineOffset, "\(prefix): extent file \"\(name)\" cannot be opened: \(error.message)")
+            throw ImageError(error.kind, offset: line.lineOffset, "\(prefix): extent file \"\(name)\" cannot be opened: \(error.message)")
         }
         if line.type == "FLAT" || line.type == "VMFS" {
             let (startByte, overflow) = line.startSector.multipliedReportingOverflow(by: 512)
             let (end, endOverflow) = startByte.addingReportingOverflow(line.sectors << 9)
             guard !overflow, !endOverflow else {
-                throw ImageError(offset: line.lineOffset, "\(prefix): the start sector \(line.startSector) overflows")
+                throw ImageError(.outOfRange, offset: line.lineOffset, "\(prefix): the start sector \(line.startSector) overflows")
             }
             if end > file.size {
                 disk.warnings.append("flat extent \(path) has \(file.size) bytes, fewer than the \(end) its descriptor line \(line.line) needs; the rest reads as zeros")
@@ -250,11 +250,11 @@ struct VMDKDisk: Sendable {
         do {
             let head = try file.read(at: 0, count: VMDKSparseHeader.length)
             if ByteWindow(head).matches(VMDKFormat.legacySparseMagic, at: 0) {
-                throw ImageError(offset: 0, "a COWD (ESX 2 VMFS sparse) extent: koopack does not read this older sparse format")
+                throw ImageError(.unsupported, offset: 0, "a COWD (ESX 2 VMFS sparse) extent: koopack does not read this older sparse format")
             }
             sparse = try VMDKSparseExtent.open(file, path: path)
             if sparse.header.capacity == 0 && sparse.header.descriptorOffset != 0 {
-                throw ImageError(offset: 12, "the extent holds a descriptor of its own; nested descriptors are not followed")
+                throw ImageError(.unsupported, offset: 12, "the extent holds a descriptor of its own; nested descriptors are not followed")
             }
         } catch let error as ImageError {
             throw error.attributed(to: path)
@@ -270,7 +270,7 @@ struct VMDKDisk: Sendable {
     private mutating func append(_ extent: VMDKExtent, lineOffset: UInt64) throws {
         let (total, overflow) = (virtualSize >> 9).addingReportingOverflow(extent.sectors)
         guard !overflow, total <= Self.maxDiskSectors else {
-            throw ImageError(offset: lineOffset, "the extents add up to more than the \(Self.maxDiskSectors)-sector limit")
+            throw ImageError(.limit, offset: lineOffset, "the extents add up to more than the \(Self.maxDiskSectors)-sector limit")
         }
         extents.append(extent)
         virtualSize = total << 9

@@ -82,7 +82,7 @@ struct VMDKDescriptor: Sendable {
             if line.last == 0x0D { line = line.dropLast() }
             let offset = base + UInt64(lineStart - text.startIndex)
             if let bad = line.first(where: { $0 < 0x20 && $0 != 0x09 }) {
-                throw ImageError(offset: offset, "descriptor line \(lineNumber) holds binary data (byte \(bad)): this is not descriptor text")
+                throw ImageError(.invalid, offset: offset, "descriptor line \(lineNumber) holds binary data (byte \(bad)): this is not descriptor text")
             }
             try descriptor.take(String(decoding: line, as: UTF8.self), line: lineNumber, offset: offset)
             lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
@@ -97,7 +97,7 @@ struct VMDKDescriptor: Sendable {
         let firstWord = trimmed.prefix { $0 != " " && $0 != "\t" }
         if ["RW", "RDONLY", "NOACCESS"].contains(firstWord) {
             guard extents.count < Self.maxExtents else {
-                throw ImageError(offset: offset, "descriptor line \(line): more than \(Self.maxExtents) extents")
+                throw ImageError(.limit, offset: offset, "descriptor line \(line): more than \(Self.maxExtents) extents")
             }
             extents.append(try Self.extent(trimmed, line: line, offset: offset))
             return
@@ -123,7 +123,7 @@ struct VMDKDescriptor: Sendable {
         var digits = text
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
         guard let value = UInt32(digits, radix: 16) else {
-            throw ImageError(offset: offset, "descriptor line \(line): \(field) \"\(text)\" is not a 32-bit hex number")
+            throw ImageError(.invalid, offset: offset, "descriptor line \(line): \(field) \"\(text)\" is not a 32-bit hex number")
         }
         return value
     }
@@ -131,7 +131,7 @@ struct VMDKDescriptor: Sendable {
     /// Parses `ACCESS SECTORS TYPE ["FILE" [OFFSET]]`.
     private static func extent(_ text: Substring, line: Int, offset: UInt64) throws -> VMDKExtentDescription {
         func invalid(_ reason: String) -> ImageError {
-            ImageError(offset: offset, "descriptor line \(line): invalid extent line \"\(text.prefix(200))\": \(reason)")
+            ImageError(.invalid, offset: offset, "descriptor line \(line): invalid extent line \"\(text.prefix(200))\": \(reason)")
         }
         var rest = text
         func word() -> Substring {

@@ -7,7 +7,7 @@ extension VMDKDisk {
         let extents = self.extents
         return BlockMappedDisk(size: virtualSize, backing: backing) { offset in
             guard let index = Self.extentIndex(containing: offset, in: extents) else {
-                throw ImageError("guest offset \(offset) lies in no extent")
+                throw ImageError(.outOfRange, "guest offset \(offset) lies in no extent")
             }
             let extent = extents[index]
             let local = offset - extent.start

@@ -55,7 +55,7 @@ struct VMDKSparseHeader: Sendable, Equatable {
     /// read here; `VMDKSparseExtent.open` checks they make sense.
     static func parse(_ window: ByteWindow) throws -> VMDKSparseHeader {
         guard window.matches(magic, at: 0) else {
-            throw ImageError.invalid("sparse extent magic", at: window.base, "not \"KDMV\"")
+            throw ImageError.invalid(.badMagic, "sparse extent magic", at: window.base, "not \"KDMV\"")
         }
         return VMDKSparseHeader(
             version: try window.u32le(4), flags: try window.u32le(8), capacity: try window.u64le(12),
@@ -115,45 +115,45 @@ struct VMDKSparseExtent: Sendable {
             header = try readFooter(source)
         }
         guard header.version >= 1, header.version <= 3 else {
-            throw ImageError.invalid("sparse extent version", at: header.fileOffset + 4,
+            throw ImageError.invalid(.unsupported, "sparse extent version", at: header.fileOffset + 4,
                                      "\(header.version) is not 1, 2 or 3")
         }
         guard header.capacity <= maxCapacitySectors else {
-            throw ImageError.invalid("capacity", at: header.fileOffset + 12,
+            throw ImageError.invalid(.limit, "capacity", at: header.fileOffset + 12,
                                      "\(header.capacity) sectors is more than the \(maxCapacitySectors)-sector limit")
         }
         guard header.grainSize > 0, header.grainSize <= maxGrainSectors else {
-            throw ImageError.invalid("grainSize", at: header.fileOffset + 20,
+            throw ImageError.invalid(.outOfRange, "grainSize", at: header.fileOffset + 20,
                                      "\(header.grainSize) sectors is not between 1 and \(maxGrainSectors)")
         }
         guard header.numGTEsPerGT > 0, header.numGTEsPerGT <= maxGTEsPerGT else {
-            throw ImageError.invalid("numGTEsPerGT", at: header.fileOffset + 44,
+            throw ImageError.invalid(.outOfRange, "numGTEsPerGT", at: header.fileOffset + 44,
                                      "\(header.numGTEsPerGT) is not between 1 and \(maxGTEsPerGT)")
         }
         if header.compressed && header.grainSize << 9 > UInt64(Decompression.maxOutput) {
-            throw ImageError.invalid("grainSize", at: header.fileOffset + 20,
+            throw ImageError.invalid(.limit, "grainSize", at: header.fileOffset + 20,
                                      "compressed grains of \(header.grainSize) sectors are larger than the \(Decompression.maxOutput)-byte limit")
         }
         let (overheadBytes, overheadOverflow) = header.overHead.multipliedReportingOverflow(by: 512)
         guard !overheadOverflow, overheadBytes <= source.size else {
-            throw ImageError.invalid("overHead", at: header.fileOffset + 64,
+            throw ImageError.invalid(.truncated, "overHead", at: header.fileOffset + 64,
                                      "the file is truncated: \(header.overHead) sectors of metadata, but the file has \(source.size) bytes")
         }
         // Both factors are bounded above, so neither product overflows.
         let sectorsPerTable = UInt64(header.numGTEsPerGT) * header.grainSize
         let entries = (header.capacity + sectorsPerTable - 1) / sectorsPerTable
         guard entries <= maxDirectoryEntries else {
-            throw ImageError.invalid("grain directory", at: header.fileOffset + 56,
+            throw ImageError.invalid(.limit, "grain directory", at: header.fileOffset + 56,
                                      "\(entries) entries is more than the \(maxDirectoryEntries)-entry limit")
         }
         let (gdBytes, gdOverflow) = header.gdOffset.multipliedReportingOverflow(by: 512)
         let (gdEnd, endOverflow) = gdBytes.addingReportingOverflow(entries * 4)
         guard !gdOverflow, !endOverflow, gdEnd <= source.size else {
-            throw ImageError.invalid("grain directory", at: header.fileOffset + 56,
+            throw ImageError.invalid(.truncated, "grain directory", at: header.fileOffset + 56,
                                      "sector \(header.gdOffset) with \(entries) entries lies past the end of the file (size \(source.size))")
         }
         if entries > 0 && header.gdOffset == 0 {
-            throw ImageError.invalid("gdOffset", at: header.fileOffset + 56, "the grain directory is at sector 0, over the header")
+            throw ImageError.invalid(.outOfRange, "gdOffset", at: header.fileOffset + 56, "the grain directory is at sector 0, over the header")
         }
         return VMDKSparseExtent(source: source, path: path, header: header, grainBytes: header.grainSize << 9,
                                 directoryOffset: gdBytes, directoryEntries: entries)
@@ -163,20 +163,20 @@ struct VMDKSparseExtent: Sendable {
     /// real grain directory offset, and the end-of-stream marker, in the file's last 3 sectors.
     private static func readFooter(_ source: any ByteSource) throws -> VMDKSparseHeader {
         guard source.size >= 1536 + 512 else {
-            throw ImageError(offset: 0, "the grain directory is at the end, but the file (size \(source.size)) is too small to hold a footer")
+            throw ImageError(.truncated, offset: 0, "the grain directory is at the end, but the file (size \(source.size)) is too small to hold a footer")
         }
         let start = source.size - 1536
         let footer = try source.window(at: start, count: 1536, what: "streamOptimized footer")
         guard try footer.u32le(8) == 0, try footer.u32le(12) == 3 else {
-            throw ImageError.invalid("footer marker", at: start, "not a footer marker (type 3, size 0)")
+            throw ImageError.invalid(.badMagic, "footer marker", at: start, "not a footer marker (type 3, size 0)")
         }
         guard try footer.u64le(1024) == 0, try footer.u32le(1032) == 0, try footer.u32le(1036) == 0 else {
-            throw ImageError.invalid("end-of-stream marker", at: start + 1024, "not an end-of-stream marker")
+            throw ImageError.invalid(.badMagic, "end-of-stream marker", at: start + 1024, "not an end-of-stream marker")
         }
         let copy = ByteWindow(Array(try footer.slice(512, 512)), at: start + 512)
         let header = try VMDKSparseHeader.parse(copy)
         guard header.gdOffset != VMDKSparseHeader.grainDirectoryAtEnd else {
-            throw ImageError.invalid("footer gdOffset", at: start + 512 + 56, "the footer too says the grain directory is at the end")
+            throw ImageError.invalid(.invalid, "footer gdOffset", at: start + 512 + 56, "the footer too says the grain directory is at the end")
         }
         return header
     }
@@ -194,7 +194,7 @@ struct VMDKSparseExtent: Sendable {
         guard tableSector != 0 else { return GuestExtent(.unallocated, length: length) }
         let table = try grainTable(at: tableSector, directoryIndex: directoryIndex)
         guard tableIndex < table.count else {
-            throw ImageError(offset: UInt64(tableSector) << 9, "grain table at sector \(tableSector) is shorter than \(header.numGTEsPerGT) entries")
+            throw ImageError(.truncated, offset: UInt64(tableSector) << 9, "grain table at sector \(tableSector) is shorter than \(header.numGTEsPerGT) entries")
         }
         let grainSector = UInt64(table[tableIndex])
         if grainSector == 0 { return GuestExtent(.unallocated, length: length) }
@@ -212,7 +212,7 @@ struct VMDKSparseExtent: Sendable {
     /// The grain table sector for directory entry `index` (0: no table, the grains are unallocated).
     private func directoryEntry(_ index: UInt64) throws -> UInt32 {
         guard index < directoryEntries else {
-            throw ImageError(offset: directoryOffset, "grain directory entry \(index) is past its \(directoryEntries) entries")
+            throw ImageError(.outOfRange, offset: directoryOffset, "grain directory entry \(index) is past its \(directoryEntries) entries")
         }
         let chunk = index / Self.directoryChunkEntries
         let entries = try directoryCache.value(for: chunk) {
@@ -232,7 +232,7 @@ struct VMDKSparseExtent: Sendable {
             let offset = UInt64(sector) << 9
             let count = Int(header.numGTEsPerGT)
             guard offset + UInt64(count * 4) <= source.size else {
-                throw ImageError(offset: directoryOffset + directoryIndex * 4,
+                throw ImageError(.truncated, offset: directoryOffset + directoryIndex * 4,
                                  "grain table at offset \(offset) (grain directory entry \(directoryIndex)) lies past the end of the file (size \(source.size))")
             }
             let window = try source.window(at: offset, count: count * 4, what: "grain table")
@@ -252,7 +252,7 @@ struct VMDKSparseExtent: Sendable {
             let marker = try source.window(at: offset, count: Self.grainMarkerHeaderLength, what: "grain marker")
             let size = UInt64(try marker.u32le(8))
             guard size > 0, size <= 2 * grainBytes else {
-                throw ImageError.invalid("compressed grain size", at: offset + 8,
+                throw ImageError.invalid(.outOfRange, "compressed grain size", at: offset + 8,
                                          "\(size) bytes is not between 1 and twice the \(grainBytes)-byte grain")
             }
             let bytes = try source.readExactly(at: offset + UInt64(Self.grainMarkerHeaderLength), count: Int(size),
@@ -267,7 +267,7 @@ struct VMDKSparseExtent: Sendable {
             }
             return try Decompression.inflate(data, expected: full, wrapping: .zlib)
         } catch let error as ImageError {
-            throw ImageError(offset: offset, "compressed grain at offset \(offset): \(error.message)")
+            throw ImageError(error.kind, offset: offset, "compressed grain at offset \(offset): \(error.message)")
         }
     }
 }

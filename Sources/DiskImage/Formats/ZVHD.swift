@@ -39,7 +39,7 @@ public enum ZVHDFormat: ImageFormat {
 
     public static func openGuest(_ source: any ByteSource, info: ImageInfo, context: InspectContext,
                                  backing: (any ByteSource)?) throws -> any ByteSource {
-        throw ImageError("\(info.format.uppercased()) has no public specification: koopack cannot read the guest's disk of this image")
+        throw ImageError(.unsupported, "\(info.format.uppercased()) has no public specification: koopack cannot read the guest's disk of this image")
     }
 }
 

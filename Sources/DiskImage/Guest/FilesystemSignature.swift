@@ -1,11 +1,28 @@
+/// The filesystems and volumes a guest disk's signatures name. The raw value is blkid's name for
+/// each, which reports print.
+public enum FilesystemKind: String, Sendable, CaseIterable, CustomStringConvertible {
+    case ext2, ext3, ext4, xfs, btrfs, vfat, exfat, ntfs, swap
+    /// An LVM2 physical volume.
+    case lvm2Member = "LVM2_member"
+    /// A LUKS encrypted volume.
+    case cryptoLUKS = "crypto_LUKS"
+    case iso9660
+
+    public var description: String { rawValue }
+
+    /// Whether this is ext2, ext3 or ext4 (one reader reads all three).
+    public var isExt: Bool { self == .ext2 || self == .ext3 || self == .ext4 }
+}
+
 /// What lies at the start of a partition (or of an unpartitioned disk): the filesystem or volume
 /// kind a signature names, and the label and UUID where they sit in the same few sectors. Found
 /// the way `blkid` finds them, by magic numbers at fixed offsets, so koopack can say what a guest
 /// holds without mounting anything.
 public struct FilesystemSignature: Sendable, Equatable {
-    /// `ext2`, `ext3`, `ext4`, `xfs`, `btrfs`, `vfat`, `exfat`, `ntfs`, `swap`, `LVM2_member`,
-    /// `crypto_LUKS` or `iso9660` (blkid's names).
-    public var name: String
+    /// The filesystem or volume kind.
+    public var kind: FilesystemKind
+    /// blkid's name for the kind: `ext4`, `xfs`, `LVM2_member`, `crypto_LUKS`, ...
+    public var name: String { kind.rawValue }
     /// The volume label, nil when the format has none or it is empty.
     public var label: String?
     /// The volume's UUID (or serial number) in the form `blkid` prints it.
@@ -13,8 +30,8 @@ public struct FilesystemSignature: Sendable, Equatable {
     /// A finer kind where one exists: `FAT12`/`FAT16`/`FAT32`, `LUKS1`/`LUKS2`.
     public var version: String?
 
-    public init(name: String, label: String? = nil, uuid: String? = nil, version: String? = nil) {
-        self.name = name
+    public init(kind: FilesystemKind, label: String? = nil, uuid: String? = nil, version: String? = nil) {
+        self.kind = kind
         self.label = label.flatMap { $0.isEmpty ? nil : $0 }
         self.uuid = uuid
         self.version = version
@@ -60,13 +77,13 @@ extension FilesystemSignature {
         let ext3Incompat: UInt32 = 0x0002 | 0x0004 | 0x0010 | 0x0008
         // Read-only compatible features ext3 knows: sparse_super, large_file, btree_dir.
         let ext3RoCompat: UInt32 = 0x0001 | 0x0002 | 0x0004
-        let name: String
+        let kind: FilesystemKind
         if incompat & ~ext3Incompat != 0 || roCompat & ~ext3RoCompat != 0 {
-            name = "ext4"
+            kind = .ext4
         } else {
-            name = hasJournal ? "ext3" : "ext2"
+            kind = hasJournal ? .ext3 : .ext2
         }
-        return FilesystemSignature(name: name, label: try? w.cString(sb + 120, 16),
+        return FilesystemSignature(kind: kind, label: try? w.cString(sb + 120, 16),
                                    uuid: try? w.uuidBigEndian(sb + 104))
     }
 
@@ -74,24 +91,24 @@ extension FilesystemSignature {
     static func xfs(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches(Array("XFSB".utf8), at: 0),
               let blockSize = try? w.u32be(4), blockSize >= 512, blockSize <= 65536 else { return nil }
-        return FilesystemSignature(name: "xfs", label: try? w.cString(108, 12), uuid: try? w.uuidBigEndian(32))
+        return FilesystemSignature(kind: .xfs, label: try? w.cString(108, 12), uuid: try? w.uuidBigEndian(32))
     }
 
     /// btrfs: "_BHRfS_M" at 64 of the superblock at 64 KiB, fsid at 32, label at 299.
     static func btrfs(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches(Array("_BHRfS_M".utf8), at: 64) else { return nil }
-        return FilesystemSignature(name: "btrfs", label: try? w.cString(299, 256), uuid: try? w.uuidBigEndian(32))
+        return FilesystemSignature(kind: .btrfs, label: try? w.cString(299, 256), uuid: try? w.uuidBigEndian(32))
     }
 
     /// Linux swap: "SWAPSPACE2" (or the old "SWAP-SPACE") in the last 10 bytes of a 4 KiB page;
     /// UUID at 1036 and label at 1052 in the version-1 header.
     static func swap(_ w: ByteWindow) -> FilesystemSignature? {
         if w.matches(Array("SWAPSPACE2".utf8), at: 4086) {
-            return FilesystemSignature(name: "swap", label: try? w.cString(1052, 16),
+            return FilesystemSignature(kind: .swap, label: try? w.cString(1052, 16),
                                        uuid: try? w.uuidBigEndian(1036), version: "1")
         }
         if w.matches(Array("SWAP-SPACE".utf8), at: 4086) {
-            return FilesystemSignature(name: "swap", version: "0")
+            return FilesystemSignature(kind: .swap, version: "0")
         }
         return nil
     }
@@ -99,13 +116,13 @@ extension FilesystemSignature {
     /// NTFS: "NTFS    " at 3 of the boot sector; the serial number at 72 is its UUID.
     static func ntfs(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches(Array("NTFS    ".utf8), at: 3) else { return nil }
-        return FilesystemSignature(name: "ntfs", uuid: (try? w.u64le(72)).map { hex($0, digits: 16) })
+        return FilesystemSignature(kind: .ntfs, uuid: (try? w.u64le(72)).map { hex($0, digits: 16) })
     }
 
     /// exFAT: "EXFAT   " at 3; the volume serial at 100.
     static func exfat(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches(Array("EXFAT   ".utf8), at: 3) else { return nil }
-        return FilesystemSignature(name: "exfat", uuid: (try? w.u32le(100)).map(fatSerial))
+        return FilesystemSignature(kind: .exfat, uuid: (try? w.u32le(100)).map(fatSerial))
     }
 
     /// FAT12/16/32: a boot sector ending 0x55AA whose BIOS parameter block is sane (a jump, a
@@ -121,12 +138,12 @@ extension FilesystemSignature {
               let media = try? w.u8(21), media == 0xF0 || media >= 0xF8,
               let sectorsPerFAT16 = try? w.u16le(22) else { return nil }
         if sectorsPerFAT16 == 0, w.matches(Array("FAT32   ".utf8), at: 82) {
-            return FilesystemSignature(name: "vfat", label: fatLabel(w, 71),
+            return FilesystemSignature(kind: .vfat, label: fatLabel(w, 71),
                                        uuid: (try? w.u32le(67)).map(fatSerial), version: "FAT32")
         }
         guard w.matches(Array("FAT".utf8), at: 54) else { return nil }
         let version = w.matches(Array("FAT12".utf8), at: 54) ? "FAT12" : "FAT16"
-        return FilesystemSignature(name: "vfat", label: fatLabel(w, 43),
+        return FilesystemSignature(kind: .vfat, label: fatLabel(w, 43),
                                    uuid: (try? w.u32le(39)).map(fatSerial), version: version)
     }
 
@@ -141,7 +158,7 @@ extension FilesystemSignature {
                let raw = try? w.slice(at + Int(contentOffset), 32) {
                 uuid = lvmUUID(Array(raw))
             }
-            return FilesystemSignature(name: "LVM2_member", uuid: uuid, version: "LVM2 001")
+            return FilesystemSignature(kind: .lvm2Member, uuid: uuid, version: "LVM2 001")
         }
         return nil
     }
@@ -149,14 +166,14 @@ extension FilesystemSignature {
     /// LUKS: "LUKS\xBA\xBE" at 0, version (1 or 2) at 6, UUID text at 168; LUKS2 has a label at 24.
     static func luks(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches([0x4C, 0x55, 0x4B, 0x53, 0xBA, 0xBE], at: 0), let version = try? w.u16be(6) else { return nil }
-        return FilesystemSignature(name: "crypto_LUKS", label: version == 2 ? try? w.cString(24, 48) : nil,
+        return FilesystemSignature(kind: .cryptoLUKS, label: version == 2 ? try? w.cString(24, 48) : nil,
                                    uuid: try? w.cString(168, 40), version: "LUKS\(version)")
     }
 
     /// ISO 9660: "CD001" at 1 of the descriptor at 32 KiB; the volume identifier at 40 is its label.
     static func iso9660(_ w: ByteWindow) -> FilesystemSignature? {
         guard w.matches(Array("CD001".utf8), at: 1) else { return nil }
-        return FilesystemSignature(name: "iso9660", label: try? w.paddedString(40, 32))
+        return FilesystemSignature(kind: .iso9660, label: try? w.paddedString(40, 32))
     }
 
     /// A FAT boot-sector label, nil for mkfs's "NO NAME" placeholder.

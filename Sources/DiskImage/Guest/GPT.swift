@@ -101,26 +101,26 @@ struct GUIDPartitionTable: Sendable {
     /// zeroed), that it names its own LBA, and a sane entry size. A failure says why.
     static func readHeader(_ disk: any ByteSource, lba: UInt64, sectorSize: UInt64) throws -> Result<Header, ImageError> {
         let (offset, overflow) = lba.multipliedReportingOverflow(by: sectorSize)
-        guard !overflow else { return .failure(ImageError("LBA \(lba) is past any disk")) }
+        guard !overflow else { return .failure(ImageError(.outOfRange, "LBA \(lba) is past any disk")) }
         let bytes = try disk.read(at: offset, count: Int(sectorSize))
         guard bytes.count == Int(sectorSize) else {
-            return .failure(ImageError(offset: offset, "the header at offset \(offset) lies past the end of the disk (\(disk.size) bytes)"))
+            return .failure(ImageError(.truncated, offset: offset, "the header at offset \(offset) lies past the end of the disk (\(disk.size) bytes)"))
         }
         let w = ByteWindow(bytes, at: offset)
         guard w.matches(signature, at: 0) else {
-            return .failure(.invalid("GPT signature", at: offset, "is not \"EFI PART\""))
+            return .failure(.invalid(.badMagic, "GPT signature", at: offset, "is not \"EFI PART\""))
         }
         do {
             let headerSize = try w.u32le(12)
             guard headerSize >= minimumHeaderSize, UInt64(headerSize) <= sectorSize else {
-                return .failure(.invalid("GPT header size", at: offset + 12, "\(headerSize) is outside \(minimumHeaderSize)–\(sectorSize)"))
+                return .failure(.invalid(.outOfRange, "GPT header size", at: offset + 12, "\(headerSize) is outside \(minimumHeaderSize)–\(sectorSize)"))
             }
             let storedCRC = try w.u32le(16)
             var zeroed = Array(bytes[0..<Int(headerSize)])
             for i in 16..<20 { zeroed[i] = 0 }
             let computed = Decompression.crc32(zeroed[...])
             guard computed == storedCRC else {
-                return .failure(.invalid("GPT header CRC32", at: offset + 16,
+                return .failure(.invalid(.checksum, "GPT header CRC32", at: offset + 16,
                                          "stored 0x\(String(storedCRC, radix: 16)) but the header's CRC32 is 0x\(String(computed, radix: 16))"))
             }
             let header = Header(revision: try w.u32le(8), headerSize: headerSize, myLBA: try w.u64le(24),
@@ -129,13 +129,13 @@ struct GUIDPartitionTable: Sendable {
                                 entriesLBA: try w.u64le(72), entryCount: try w.u32le(80),
                                 entrySize: try w.u32le(84), entriesCRC: try w.u32le(88))
             guard header.myLBA == lba else {
-                return .failure(.invalid("GPT header's own LBA", at: offset + 24, "says \(header.myLBA) but the header sits at LBA \(lba)"))
+                return .failure(.invalid(.outOfRange, "GPT header's own LBA", at: offset + 24, "says \(header.myLBA) but the header sits at LBA \(lba)"))
             }
             guard header.entrySize >= 128, header.entrySize <= maxEntrySize, header.entrySize % 8 == 0 else {
-                return .failure(.invalid("GPT partition entry size", at: offset + 84, "\(header.entrySize) is not a multiple of 8 in 128–\(maxEntrySize)"))
+                return .failure(.invalid(.outOfRange, "GPT partition entry size", at: offset + 84, "\(header.entrySize) is not a multiple of 8 in 128–\(maxEntrySize)"))
             }
             guard header.firstUsableLBA <= header.lastUsableLBA else {
-                return .failure(.invalid("GPT usable LBAs", at: offset + 40, "first usable \(header.firstUsableLBA) is after last usable \(header.lastUsableLBA)"))
+                return .failure(.invalid(.outOfRange, "GPT usable LBAs", at: offset + 40, "first usable \(header.firstUsableLBA) is after last usable \(header.lastUsableLBA)"))
             }
             return .success(header)
         } catch let error as ImageError {
@@ -154,7 +154,7 @@ struct GUIDPartitionTable: Sendable {
         let (claimedBytes, _) = UInt64(header.entryCount).multipliedReportingOverflow(by: entrySize)
         let (arrayOffset, overflow) = header.entriesLBA.multipliedReportingOverflow(by: sectorSize)
         guard !overflow, arrayOffset < disk.size else {
-            return .failure(ImageError("the partition entry array at LBA \(header.entriesLBA) lies past the end of the disk (\(disk.size) bytes)"))
+            return .failure(ImageError(.truncated, "the partition entry array at LBA \(header.entriesLBA) lies past the end of the disk (\(disk.size) bytes)"))
         }
         let room = arrayEnd > header.entriesLBA ? (arrayEnd - header.entriesLBA).multipliedReportingOverflow(by: sectorSize).partialValue : 0
         let readable = min(claimedBytes, maxEntryArrayBytes, room, disk.size - arrayOffset)
@@ -165,12 +165,12 @@ struct GUIDPartitionTable: Sendable {
         }
         let bytes = try disk.read(at: arrayOffset, count: count * Int(entrySize))
         guard bytes.count == count * Int(entrySize) else {
-            return .failure(ImageError(offset: arrayOffset, "the partition entry array at offset \(arrayOffset) is cut short by the end of the disk"))
+            return .failure(ImageError(.truncated, offset: arrayOffset, "the partition entry array at offset \(arrayOffset) is cut short by the end of the disk"))
         }
         if !capped {
             let computed = Decompression.crc32(bytes[...])
             guard computed == header.entriesCRC else {
-                return .failure(.invalid("GPT partition entries CRC32", at: header.myLBA * sectorSize + 88,
+                return .failure(.invalid(.checksum, "GPT partition entries CRC32", at: header.myLBA * sectorSize + 88,
                                          "stored 0x\(String(header.entriesCRC, radix: 16)) but the entries' CRC32 is 0x\(String(computed, radix: 16))"))
             }
         }

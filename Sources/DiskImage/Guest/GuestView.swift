@@ -22,6 +22,12 @@ public struct GuestPartition: Sendable, Equatable {
     /// The filesystem or volume signature found at the partition's start.
     public var filesystem: FilesystemSignature?
 
+    /// Whether this is an EFI system partition: GPT type C12A7328-F81F-11D2-BA4B-00A0C93EC93B, or
+    /// MBR type 0xEF.
+    public var isEFISystemPartition: Bool {
+        type == PartitionTypeNames.efiSystemGUID || type == MasterBootRecord.typeText(PartitionTypeNames.efiSystemMBRType)
+    }
+
     public init(index: Int, start: UInt64, size: UInt64, type: String, typeName: String?, bootable: Bool,
                 name: String? = nil, partitionGUID: String? = nil) {
         self.index = index
@@ -40,14 +46,17 @@ public struct GuestPartition: Sendable, Equatable {
 /// (the image's block map, not its file), with a few small reads; damaged tables give warnings,
 /// not errors, because a seller needs to see everything that is wrong at once.
 public struct GuestView: Sendable {
-    /// `mbr`, `gpt` or `none`.
-    public var partitionTable: String
-    /// `bios`, `uefi`, `bios+uefi` or `none` (see `BootMode`).
-    public var boot: String
+    /// The partition table found, or `.none`.
+    public var partitionTable: PartitionTable
+    /// How the disk boots (see `BootMode`).
+    public var boot: BootMode
     /// The partitions in table order (MBR primaries, then logical partitions; GPT entry order).
     public var partitions: [GuestPartition]
     /// The filesystem an unpartitioned disk holds (its blkid name), nil when partitioned or unknown.
     public var filesystem: String? { wholeDiskFilesystem?.name }
+
+    /// Whether a filesystem was found, on a partition or on the whole disk.
+    public var hasFilesystem: Bool { wholeDiskFilesystem != nil || partitions.contains { $0.filesystem != nil } }
     /// The full signature of an unpartitioned disk's filesystem (label, UUID).
     public var wholeDiskFilesystem: FilesystemSignature?
     /// The MBR disk signature as `0x1234abcd`, or the GPT disk GUID.
@@ -60,7 +69,7 @@ public struct GuestView: Sendable {
     /// Reads the partition table and the filesystem signatures of `disk`, the guest's view of an
     /// image. Throws only when the disk cannot be read at all; damage is reported in `warnings`.
     public static func read(from disk: any ByteSource) throws -> GuestView {
-        var view = GuestView(partitionTable: "none", boot: "none", partitions: [], wholeDiskFilesystem: nil,
+        var view = GuestView(partitionTable: .none, boot: .none, partitions: [], wholeDiskFilesystem: nil,
                              diskID: nil, sectorSize: 512, warnings: [])
         let sector0 = try disk.read(at: 0, count: 512)
         let mbr = MasterBootRecord(sector: sector0)
@@ -72,7 +81,7 @@ public struct GuestView: Sendable {
         let superfloppy = FilesystemSignature.vfat(head) ?? FilesystemSignature.ntfs(head) ?? FilesystemSignature.exfat(head)
 
         if mbr?.isProtective == true || gptAt512 || gptAt4096 {
-            view.partitionTable = "gpt"
+            view.partitionTable = .gpt
             if mbr?.isProtective != true {
                 view.warnings.append("the disk has a GPT but no protective MBR (type 0xEE) in sector 0")
             }
@@ -82,7 +91,7 @@ public struct GuestView: Sendable {
             view.diskID = table.diskGUID
             view.partitions = table.partitions
         } else if let mbr, superfloppy == nil {
-            view.partitionTable = "mbr"
+            view.partitionTable = .mbr
             view.diskID = mbr.diskID
             var warnings: [String] = []
             view.partitions = try mbr.partitions(on: disk, warnings: &warnings)
@@ -100,7 +109,7 @@ public struct GuestView: Sendable {
             let length = min(partition.size, disk.size - partition.start)
             view.partitions[i].filesystem = try FilesystemSignature.detect(in: disk, at: partition.start, length: length)
         }
-        view.boot = BootMode.of(table: view.partitionTable, partitions: view.partitions, mbr: mbr).rawValue
+        view.boot = BootMode.of(table: view.partitionTable, partitions: view.partitions, mbr: mbr)
         return view
     }
 }
@@ -117,13 +126,13 @@ extension GuestView {
     /// keys appear only when the disk has no partition table (`null` when nothing was found).
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
-            ("partition-table", .string(partitionTable)),
+            ("partition-table", .string(partitionTable.rawValue)),
             ("disk-id", diskID.map(JSONValue.string) ?? .null),
             ("sector-size", .uint(sectorSize)),
-            ("boot", .string(boot)),
+            ("boot", .string(boot.rawValue)),
             ("partitions", .array(partitions.map(\.json))),
         ]
-        if partitionTable == "none" {
+        if partitionTable == .none {
             members += GuestView.filesystemMembers(wholeDiskFilesystem)
         }
         members.append(("warnings", .array(warnings.map(JSONValue.string))))

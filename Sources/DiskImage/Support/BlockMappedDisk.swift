@@ -54,7 +54,7 @@ public struct BlockMappedDisk: ByteSource {
         while output.count < total {
             let extent = try locate(position)
             guard extent.length > 0 else {
-                throw ImageError(offset: position, "block map gives an empty run at guest offset \(position)")
+                throw ImageError(.outOfRange, offset: position, "block map gives an empty run at guest offset \(position)")
             }
             let run = Int(min(extent.length, UInt64(total - output.count)))
             switch extent.location {
@@ -76,7 +76,7 @@ public struct BlockMappedDisk: ByteSource {
                 }
             case let .decoded(bytes, start):
                 guard start >= 0, start <= bytes.count else {
-                    throw ImageError(offset: position, "decoded block is shorter than its map says")
+                    throw ImageError(.truncated, offset: position, "decoded block is shorter than its map says")
                 }
                 let available = min(run, bytes.count - start)
                 output.append(contentsOf: bytes[start..<(start + available)])

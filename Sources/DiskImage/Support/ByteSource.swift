@@ -23,7 +23,7 @@ extension ByteSource {
     public func readExactly(at offset: UInt64, count: Int, what: String) throws -> [UInt8] {
         let bytes = try read(at: offset, count: count)
         guard bytes.count == count else {
-            throw ImageError(
+            throw ImageError(.truncated,
                 offset: offset,
                 "truncated: \(what) needs \(count) bytes at offset \(offset), the file has \(size) bytes")
         }
@@ -47,16 +47,16 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ImageError(file: path, "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ImageError(.io, file: path, "cannot open: \(String(cString: strerror(errno)))") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw ImageError(file: path, "cannot stat: \(message)")
+            throw ImageError(.io, file: path, "cannot stat: \(message)")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            throw ImageError(file: path, "is a directory")
+            throw ImageError(.io, file: path, "is a directory")
         }
         descriptor = fd
         size = info.st_size > 0 ? UInt64(info.st_size) : 0
@@ -74,7 +74,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
                 if n < 0 {
                     if errno == EINTR { continue }
                     initialized = done
-                    throw ImageError(file: path, offset: offset + UInt64(done),
+                    throw ImageError(.io, file: path, offset: offset + UInt64(done),
                                      "read failed: \(String(cString: strerror(errno)))")
                 }
                 if n == 0 { break }

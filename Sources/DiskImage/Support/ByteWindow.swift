@@ -15,7 +15,7 @@ public struct ByteWindow: Sendable {
     @inline(__always)
     private func check(_ offset: Int, _ length: Int) throws {
         guard offset >= 0, length >= 0, offset <= bytes.count, length <= bytes.count - offset else {
-            throw ImageError(offset: base &+ UInt64(max(offset, 0)),
+            throw ImageError(.truncated, offset: base &+ UInt64(max(offset, 0)),
                              "truncated: \(length) bytes needed at offset \(base &+ UInt64(max(offset, 0)))")
         }
     }

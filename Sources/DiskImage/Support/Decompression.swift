@@ -17,7 +17,7 @@ public enum Decompression {
     public static func inflate(_ input: ArraySlice<UInt8>, expected: Int, wrapping: Wrapping,
                                allowShort: Bool = false) throws -> [UInt8] {
         guard expected > 0, expected <= maxOutput else {
-            throw ImageError("compressed block claims \(expected) bytes, more than the \(maxOutput)-byte limit")
+            throw ImageError(.limit, "compressed block claims \(expected) bytes, more than the \(maxOutput)-byte limit")
         }
         let (output, status, inputLeft, produced) = try inflateOnce(input, capacity: expected, wrapping: wrapping)
         switch status {
@@ -28,17 +28,17 @@ public enum Decompression {
             // to the sector, so QEMU accepts a raw stream that fills the cluster with input left
             // over; a zlib stream (VMDK) must end within its grain.
             if wrapping == .raw { break }
-            throw ImageError("compressed block inflates past its \(expected)-byte size")
+            throw ImageError(.outOfRange, "compressed block inflates past its \(expected)-byte size")
         case Z_BUF_ERROR where inputLeft == 0:
             // Input ran out before the stream ended: a truncated stream. qcow2 may store only
             // as much as is needed, and QEMU accepts a stream that fills the cluster.
             if produced == expected || allowShort { break }
-            throw ImageError("compressed block ends early: \(produced) of \(expected) bytes")
+            throw ImageError(.truncated, "compressed block ends early: \(produced) of \(expected) bytes")
         default:
-            throw ImageError("compressed block is not valid deflate data (zlib status \(status))")
+            throw ImageError(.invalid, "compressed block is not valid deflate data (zlib status \(status))")
         }
         if produced < expected && !allowShort {
-            throw ImageError("compressed block inflates to \(produced) bytes, expected \(expected)")
+            throw ImageError(.truncated, "compressed block inflates to \(produced) bytes, expected \(expected)")
         }
         return output
     }
@@ -48,11 +48,11 @@ public enum Decompression {
     /// stream that fills its block exactly from one that overruns it, in one pass.
     public static func inflateCounting(_ input: ArraySlice<UInt8>, capacity: Int) throws -> (bytes: [UInt8], produced: Int) {
         guard capacity > 0, capacity <= maxOutput + 1 else {
-            throw ImageError("compressed block claims \(capacity) bytes, more than the \(maxOutput)-byte limit")
+            throw ImageError(.limit, "compressed block claims \(capacity) bytes, more than the \(maxOutput)-byte limit")
         }
         let (output, status, _, produced) = try inflateOnce(input, capacity: capacity, wrapping: .raw)
         guard status == Z_STREAM_END || status == Z_BUF_ERROR else {
-            throw ImageError("compressed block is not valid deflate data (zlib status \(status))")
+            throw ImageError(.invalid, "compressed block is not valid deflate data (zlib status \(status))")
         }
         return (output, produced)
     }
@@ -65,7 +65,7 @@ public enum Decompression {
         var stream = z_stream()
         let windowBits: Int32 = wrapping == .raw ? -15 : 15
         guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ImageError("zlib could not be initialised")
+            throw ImageError(.io, "zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
         var input = Array(input)
@@ -84,9 +84,9 @@ public enum Decompression {
     /// Decompresses a zstd frame (qcow2 `compression-type zstd`) into exactly `expected` bytes.
     public static func zstd(_ input: ArraySlice<UInt8>, expected: Int) throws -> [UInt8] {
         guard expected > 0, expected <= maxOutput else {
-            throw ImageError("compressed block claims \(expected) bytes, more than the \(maxOutput)-byte limit")
+            throw ImageError(.limit, "compressed block claims \(expected) bytes, more than the \(maxOutput)-byte limit")
         }
-        guard let context = ZSTD_createDCtx() else { throw ImageError("zstd could not be initialised") }
+        guard let context = ZSTD_createDCtx() else { throw ImageError(.io, "zstd could not be initialised") }
         defer { ZSTD_freeDCtx(context) }
         var output = [UInt8](repeating: 0, count: expected)
         var produced = 0
@@ -104,7 +104,7 @@ public enum Decompression {
                     let before = (inBuffer.pos, outBuffer.pos)
                     let result = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
                     if ZSTD_isError(result) != 0 {
-                        throw ImageError("compressed block is not valid zstd data: \(String(cString: ZSTD_getErrorName(result)))")
+                        throw ImageError(.invalid, "compressed block is not valid zstd data: \(String(cString: ZSTD_getErrorName(result)))")
                     }
                     if result == 0 { finished = true; break }
                     if outBuffer.pos == outBuffer.size {
@@ -115,7 +115,7 @@ public enum Decompression {
                             let r = ZSTD_decompressStream(context, &extra, &inBuffer)
                             return ZSTD_isError(r) != 0 ? 0 : extra.pos
                         }
-                        if more > 0 { throw ImageError("compressed block inflates past its \(expected)-byte size") }
+                        if more > 0 { throw ImageError(.outOfRange, "compressed block inflates past its \(expected)-byte size") }
                         finished = true
                         break
                     }
@@ -125,7 +125,7 @@ public enum Decompression {
             }
         }
         guard finished || produced == expected else {
-            throw ImageError("compressed block ends early: \(produced) of \(expected) bytes")
+            throw ImageError(.truncated, "compressed block ends early: \(produced) of \(expected) bytes")
         }
         return output
     }

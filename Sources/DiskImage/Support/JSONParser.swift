@@ -23,7 +23,7 @@ public enum JSONParser {
     /// (documents larger than that are refused before any parsing).
     public static func parse(_ bytes: [UInt8], maximumInputBytes: Int) throws -> JSONValue {
         guard bytes.count <= maximumInputBytes else {
-            throw ImageError("JSON document is \(bytes.count) bytes, more than the limit of \(maximumInputBytes)")
+            throw ImageError(.limit, "JSON document is \(bytes.count) bytes, more than the limit of \(maximumInputBytes)")
         }
         var reader = JSONReader(bytes: bytes)
         reader.skipByteOrderMark()
@@ -70,7 +70,7 @@ struct JSONReader {
             }
             i += 1
         }
-        return ImageError(offset: UInt64(target), "line \(line), column \(column): \(message)")
+        return ImageError(.invalid, offset: UInt64(target), "line \(line), column \(column): \(message)")
     }
 
     /// The byte under the cursor, described for an error message.

@@ -5,7 +5,7 @@ public struct NoRelatedFiles: FileResolver {
     public init() {}
 
     public func open(_ path: String) throws -> any ByteSource {
-        throw ImageError(file: path, "is outside the archive and cannot be read from inside it")
+        throw ImageError(.unsupported, file: path, "is outside the archive and cannot be read from inside it")
     }
 
     public func allocatedSize(of path: String) -> UInt64? { nil }

@@ -16,7 +16,7 @@ extension Decompression {
         var stream = z_stream()
         let windowBits: Int32 = wrapping == .raw ? -15 : 15
         guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ImageError("zlib could not be initialised")
+            throw ImageError(.io, "zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
         let chunkSize = 64 << 10
@@ -41,7 +41,7 @@ extension Decompression {
                 }
                 if produced > 0 {
                     guard output.count + produced <= cap else {
-                        throw ImageError("compressed stream inflates past the \(cap)-byte limit")
+                        throw ImageError(.limit, "compressed stream inflates past the \(cap)-byte limit")
                     }
                     output.append(contentsOf: chunk[0..<produced])
                 }
@@ -55,12 +55,12 @@ extension Decompression {
                     // No progress possible: the input ran out before the stream's end.
                     return
                 default:
-                    throw ImageError("compressed stream is not valid deflate data (zlib status \(status))")
+                    throw ImageError(.invalid, "compressed stream is not valid deflate data (zlib status \(status))")
                 }
             }
         }
         if !finished && !allowTruncated {
-            throw ImageError("compressed stream ends early, after \(output.count) bytes of output")
+            throw ImageError(.truncated, "compressed stream ends early, after \(output.count) bytes of output")
         }
         return output
     }

@@ -80,7 +80,7 @@ public struct AuditReport: Sendable {
         for part in list.split(separator: ",") {
             let name = String(part)
             guard let state = AuditState(name: name) else {
-                throw ImageError("unknown state \"\(Regions.trimmed(name))\" (known states: \(AuditState.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw ImageError(.invalid, "unknown state \"\(Regions.trimmed(name))\" (known states: \(AuditState.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             states.insert(state)
         }

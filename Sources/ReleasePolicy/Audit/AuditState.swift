@@ -86,7 +86,7 @@ public struct ReleaseRegister: Sendable, Equatable {
     /// `ImageError` naming `file` and the line.
     public static func parseList(_ text: String, file: String) throws -> ReleaseRegister {
         guard text.utf8.count <= maximumListBytes else {
-            throw ImageError(file: file, "\(text.utf8.count) bytes, more than the limit of \(maximumListBytes) for a released list")
+            throw ImageError(.limit, file: file, "\(text.utf8.count) bytes, more than the limit of \(maximumListBytes) for a released list")
         }
         var register = ReleaseRegister()
         var entries = 0
@@ -98,11 +98,11 @@ public struct ReleaseRegister: Sendable, Equatable {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if words.isEmpty { continue }
             guard words.count == 1 else {
-                throw ImageError(file: file, "line \(number): expected one image or product ID, found \(words.count) words")
+                throw ImageError(.invalid, file: file, "line \(number): expected one image or product ID, found \(words.count) words")
             }
             entries += 1
             guard entries <= maximumListEntries else {
-                throw ImageError(file: file, "line \(number): more than \(maximumListEntries) IDs in a released list")
+                throw ImageError(.limit, file: file, "line \(number): more than \(maximumListEntries) IDs in a released list")
             }
             let id = String(words[0])
             if isUUID(id) {

@@ -70,7 +70,7 @@ public struct ImageAccount: Sendable {
     /// of the wrong type, is skipped with a warning naming the file and the image's position.
     public mutating func add(document bytes: [UInt8], file: String, region: String? = nil) throws {
         guard bytes.count <= ImageAccount.maximumDocumentBytes else {
-            throw ImageError(file: file, "\(bytes.count) bytes, more than the limit of \(ImageAccount.maximumDocumentBytes) for an image list")
+            throw ImageError(.limit, file: file, "\(bytes.count) bytes, more than the limit of \(ImageAccount.maximumDocumentBytes) for an image list")
         }
         let root: JSONValue
         do {
@@ -91,10 +91,10 @@ public struct ImageAccount: Sendable {
                 objects = [root]
             }
         default:
-            throw ImageError(file: file, "expected an image object, an array of them or {\"images\": [...]}, found \(ImageAccount.describe(root))")
+            throw ImageError(.invalid, file: file, "expected an image object, an array of them or {\"images\": [...]}, found \(ImageAccount.describe(root))")
         }
         guard objects.count <= ImageAccount.maximumImagesPerFile else {
-            throw ImageError(file: file, "\(objects.count) images in one file, more than the limit of \(ImageAccount.maximumImagesPerFile)")
+            throw ImageError(.limit, file: file, "\(objects.count) images in one file, more than the limit of \(ImageAccount.maximumImagesPerFile)")
         }
         let fallbackRegion = documentRegion.flatMap(Regions.normalizedID) ?? ImageAccount.region(fromFileName: file)
         for (position, object) in zip(1..., objects) {
@@ -147,7 +147,7 @@ public struct ImageAccount: Sendable {
             return
         }
         guard images.count < ImageAccount.maximumImages else {
-            throw ImageError(file: source, "more than \(ImageAccount.maximumImages) images in the account")
+            throw ImageError(.limit, file: source, "more than \(ImageAccount.maximumImages) images in the account")
         }
         positionByID[id] = images.count
         images.append(image)

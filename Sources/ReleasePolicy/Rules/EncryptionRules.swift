@@ -15,11 +15,9 @@ extension Rules {
                 }
             }
         }
-        if let info = input.imageCase.info, info.encrypted || info.format.lowercased() == "luks" {
+        if let info = input.imageCase.info, info.encrypted || info.encryption != nil {
             evidence.append(("encrypted", "true"))
-            if let scheme = info.encryptionFormat ?? (info.format.lowercased() == "luks" ? "luks" : nil) {
-                evidence.append(("encrypt.format", scheme))
-            }
+            if let scheme = info.encryption { evidence.append(("encrypt.format", scheme.rawValue)) }
         }
         return rule.finding("\(input.imageCase.fileName) is encrypted.", evidence)
     }

@@ -29,7 +29,7 @@ extension Rules {
     public static let packageTooLarge: Rule = Rule(.packageTooLarge) { rule, input in
         guard let size = packageSize(input.imageCase), size.bytes > input.profile.maxPackageBytes else { return [] }
         return rule.finding(
-            "\(input.imageCase.fileName) totals \(Describe.bytes(size.bytes)), more than the limit of \(Describe.bytes(input.profile.maxPackageBytes)).",
+            "\(input.imageCase.fileName) totals \(NumberText.bytes(size.bytes)), more than the limit of \(NumberText.bytes(input.profile.maxPackageBytes)).",
             [size.evidence, ("limit", String(input.profile.maxPackageBytes))])
     }
 
@@ -38,7 +38,7 @@ extension Rules {
         guard let size = packageSize(input.imageCase),
               size.bytes > input.profile.nearLimitBytes, size.bytes <= input.profile.maxPackageBytes else { return [] }
         return rule.finding(
-            "\(input.imageCase.fileName) totals \(Describe.bytes(size.bytes)), more than \(Describe.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
+            "\(input.imageCase.fileName) totals \(NumberText.bytes(size.bytes)), more than \(NumberText.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
             [size.evidence, ("near limit", String(input.profile.nearLimitBytes))])
     }
 
@@ -47,7 +47,7 @@ extension Rules {
         guard let minDisk = input.imageCase.metadata?.minDisk, let info = input.imageCase.info else { return [] }
         guard diskBytes(gb: minDisk) < info.virtualSize else { return [] }
         return rule.finding(
-            "min_disk is \(minDisk) GB but \(input.imageCase.fileName) holds a disk of \(Describe.bytes(info.virtualSize)).",
+            "min_disk is \(minDisk) GB but \(input.imageCase.fileName) holds a disk of \(NumberText.bytes(info.virtualSize)).",
             [("min_disk", String(minDisk)), ("virtual-size", String(info.virtualSize))])
     }
 
@@ -58,7 +58,7 @@ extension Rules {
         var problems: [String] = []
         if let info = input.imageCase.info, info.virtualSize > diskBytes(gb: profile.maxSystemDiskGB) {
             evidence.append(("virtual-size", String(info.virtualSize)))
-            problems.append("the virtual size \(Describe.bytes(info.virtualSize)) is over \(profile.maxSystemDiskGB) GB")
+            problems.append("the virtual size \(NumberText.bytes(info.virtualSize)) is over \(profile.maxSystemDiskGB) GB")
         }
         if let minDisk = input.imageCase.metadata?.minDisk,
            minDisk < profile.minSystemDiskGB || minDisk > profile.maxSystemDiskGB {

@@ -30,7 +30,7 @@ enum InspectText {
         }
         if let parent = info.parentReference { row("parent", parent) }
         if let dataFile = info.externalDataFile { row("data file", dataFile) }
-        row("encryption", info.encrypted ? Terminal.red(info.encryptionFormat ?? "yes") : "none")
+        row("encryption", info.encrypted ? Terminal.red(info.encryptionFormat?.rawValue ?? "yes") : "none")
         var state: [String] = []
         if info.dirty == true { state.append(Terminal.yellow("dirty")) }
         if info.corrupt { state.append(Terminal.red("corrupt")) }
@@ -48,7 +48,7 @@ enum InspectText {
         }
         if let guest = info.guest {
             var summary = "\(guest.partitionTable) partition table, boot \(guest.boot)"
-            if guest.partitionTable == "none" {
+            if guest.partitionTable == .none {
                 summary = guest.filesystem.map { "no partition table, \($0) filesystem, boot \(guest.boot)" }
                     ?? "no partition table and no filesystem (blank, or nothing koopack recognises)"
             }

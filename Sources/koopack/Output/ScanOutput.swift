@@ -76,7 +76,7 @@ enum ScanJSON {
         .object([
             ("partition", l.partition.map { .int(Int64($0)) } ?? .null),
             ("logical-volume", l.logicalVolume.map(JSONValue.string) ?? .null),
-            ("filesystem", .string(l.kind)),
+            ("filesystem", .string(l.kind.rawValue)),
         ])
     }
 }
