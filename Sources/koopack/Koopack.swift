@@ -16,7 +16,7 @@ struct Koopack: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InspectCommand.self, CheckCommand.self, ScanCommand.self, SbomCommand.self,
-            BundleCommand.self, VerifyCommand.self, QuotaCommand.self, AuditCommand.self,
+            BundleCommand.self, VerifyCommand.self, QuotaCommand.self, AuditCommand.self, ConvertCommand.self,
         ]
     )
 
