@@ -32,6 +32,11 @@ let targets: [(name: String, products: [String])] = [
     ("xfs", ["DiskImage", "GuestFilesystem"]),
     ("vfat", ["DiskImage", "GuestFilesystem"]),
     ("lvm2", ["DiskImage", "GuestFilesystem"]),
+    ("zvhd", ["DiskImage"]),
+    ("zvhd2", ["DiskImage"]),
+    ("zvhd-footer", ["DiskImage"]),
+    ("zvhd2-bitmap", ["DiskImage"]),
+    ("zvhd2-index", ["DiskImage"]),
 ]
 
 let package = Package(

@@ -14,14 +14,18 @@ seconds=${FUZZ_SECONDS:-60}
 runs=${FUZZ_RUNS:--1}
 all="probe-inspect qcow2 qcow qed vmdk-sparse vmdk-descriptor vhd vhdx vdi luks parallels iso
      guest-reader guest-view ims-metadata json audit-account release-yaml policy-yaml pdf-text docx-xml
-     archive-list ext4 xfs vfat lvm2"
+     archive-list ext4 xfs vfat lvm2 zvhd zvhd2 zvhd-footer zvhd2-bitmap zvhd2-index"
 targets=${*:-$all}
 
 # Largest input per target: a header and its first tables fit in 64 KiB; a VHDX's headers and
-# region tables reach 320 KiB.
+# region tables reach 320 KiB; a ZVHD2 needs its header, a record, the 512 KiB index segment,
+# the bitmap and the final footer (1 MiB), a ZVHD its footer, records and end footer; a
+# footer alone is 512 bytes.
 max_len() {
     case $1 in
         vhdx) echo 393216 ;;
+        zvhd|zvhd2) echo 1048576 ;;
+        zvhd-footer) echo 4096 ;;
         *) echo 65536 ;;
     esac
 }

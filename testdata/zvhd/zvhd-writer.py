@@ -95,11 +95,20 @@ class Zstd:
         self.lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
 
     def compress(self, data, capacity):
-        out = ctypes.create_string_buffer(capacity)
-        n = self.lib.ZSTD_compress(out, capacity, data, len(data), 0)
+        # ZSTD_compressCCtx on one reused context gives what ZSTD_compress gives (it makes and
+        # frees such a context per call), without the allocation per block.
+        if getattr(self, "scratch", None) is None or len(self.scratch) < capacity:
+            self.scratch = ctypes.create_string_buffer(capacity)
+            self.lib.ZSTD_createCCtx.restype = ctypes.c_void_p
+            self.lib.ZSTD_compressCCtx.restype = ctypes.c_size_t
+            self.lib.ZSTD_compressCCtx.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                                   ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+            self.context = self.lib.ZSTD_createCCtx()
+        source = (ctypes.c_char * len(data)).from_buffer(data) if isinstance(data, bytearray) else data
+        n = self.lib.ZSTD_compressCCtx(self.context, self.scratch, capacity, source, len(data), 0)
         if self.lib.ZSTD_isError(n):
             raise RuntimeError("ZSTD_compress failed")
-        return out.raw[:n]
+        return ctypes.string_at(self.scratch, n)
 
     def decompress(self, data, size):
         out = ctypes.create_string_buffer(size)
@@ -124,21 +133,30 @@ def data_ranges(fd, size):
 
 
 def blocks_of(path, orig_size):
-    """(block number, 2 MiB bytes zero-padded) for every block of the input that holds data."""
+    """(block number, 2 MiB zero-padded) for every block of the input that holds data; the
+    buffer is reused, so it is valid until the next block is asked for."""
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
         ranges = data_ranges(fd, size)
         index = 0
         count = (orig_size + BLOCK - 1) // BLOCK
+        data = bytearray(BLOCK)     # one buffer, reused: fresh 2 MiB allocations cost page faults
+        zero = bytes(BLOCK)
         for block in range(count):
             start, end = block * BLOCK, min((block + 1) * BLOCK, size)
             while index < len(ranges) and ranges[index][1] <= start:
                 index += 1
             if index >= len(ranges) or ranges[index][0] >= end:
                 continue
-            data = os.pread(fd, end - start, start)
-            yield block, data + bytes(BLOCK - len(data))
+            # Only the data extents inside the block are read; holes are zeros already.
+            data[:] = zero
+            scan = index
+            while scan < len(ranges) and ranges[scan][0] < end:
+                low, high = max(ranges[scan][0], start), min(ranges[scan][1], end)
+                data[low - start:high - start] = os.pread(fd, high - low, low)
+                scan += 1
+            yield block, data
     finally:
         os.close(fd)
 
@@ -174,23 +192,18 @@ class Writer:
         self.deflate = zlib.compressobj(6, zlib.DEFLATED, 15, 8) if fmt == "zvhd" else None
         self.zstd = Zstd() if compression == "zstd" else None
         self.entries = []        # (record offset, block number, record length)
-        self.memo = {}
 
     def compress(self, block):
         if self.fmt == "zvhd":
             # zvhd.c COMP_compress_block on OpenSSL's stateful zlib method: one stream, one
             # Z_SYNC_FLUSH per block.
             return self.deflate.compress(block) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
-        key = hashlib.sha256(block).digest()
-        if key not in self.memo:
-            if self.compression == "zstd":
-                self.memo[key] = self.zstd.compress(block, ZVHD2_SCRATCH)
-            else:
-                # comp_wrapper.c __zlib_method_init: level 1, windowBits 15, memLevel 8, a fresh
-                # stream per block (USE_FRAME_COMPRESSION), one Z_SYNC_FLUSH.
-                stream = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY)
-                self.memo[key] = stream.compress(block) + stream.flush(zlib.Z_SYNC_FLUSH)
-        return self.memo[key]
+        if self.compression == "zstd":
+            return self.zstd.compress(block, ZVHD2_SCRATCH)
+        # comp_wrapper.c __zlib_method_init: level 1, windowBits 15, memLevel 8, a fresh stream
+        # per block (USE_FRAME_COMPRESSION), one Z_SYNC_FLUSH.
+        stream = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY)
+        return stream.compress(block) + stream.flush(zlib.Z_SYNC_FLUSH)
 
     def record(self, number, block):
         """zvhd_write / zvhd2_write for one non-zero block."""
@@ -222,8 +235,9 @@ def write(raw, out_path, fmt, compression="zstd", index_zero_blk=False, timestam
         footer_block = bytes(footer) + bytes(FOOTER_BLOCK - 512)
         os.pwrite(out, footer_block, 0)
         writer = Writer(out, fmt, compression, index_zero_blk)
+        zero = bytes(BLOCK)
         for number, block in blocks_of(raw, orig_size):
-            if any(block):
+            if block != zero:
                 writer.record(number, block)
         if fmt == "zvhd":
             # The end-of-data write puts the footer block read at open after the last record.
