@@ -13,7 +13,8 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 
 # System packages koopack builds against or tests with (Debian names).
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
-                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools rpm debootstrap curl
+                qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs mtools rpm debootstrap curl \
+                bximage strace
 
 # Python packages the SBOM tests validate with (the CycloneDX 1.5 and SPDX 2.3 schemas).
 PIP_PACKAGES := cyclonedx-python-lib spdx-tools

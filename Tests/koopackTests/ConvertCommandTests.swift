@@ -146,7 +146,8 @@ import Testing
     @Test func aDamagedZVHD2IsExitTwoNamingTheFileAndOffsetAndNoOutputIsLeft() throws {
         let scratch = try Scratch()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.zvhd + "/zvhd2-zstd-gpt-efi-ext4.zvhd2")))
-        bytes[249856 + 16] = 0  // index entry 1 now points inside the record of entry 0
+        // Index entry 1 (at 249856 + 16) now points at the record of entry 0.
+        bytes.replaceSubrange((249856 + 16)..<(249856 + 24), with: Array(bytes[249856..<(249856 + 8)]))
         let image = try scratch.write("damaged.zvhd2", bytes)
         let out = scratch.file("out.raw")
         let run = try KoopackBinary.run(["convert", image, out])
@@ -164,7 +165,7 @@ import Testing
         let source = scratch.file("big.raw")
         FileManager.default.createFile(atPath: source, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
-        try handle.truncate(atOffset: 64 << 30)
+        try handle.truncate(atOffset: 1 << 40)  // a 1 TiB hole: long enough to be caught part-way
         try handle.close()
         let out = scratch.file("out.raw")
         let process = Process()

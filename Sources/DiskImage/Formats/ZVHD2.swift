@@ -67,6 +67,13 @@ struct ZVHD2Image: Sendable {
         return ZVHDFooter.blockLength..<max(ZVHDFooter.blockLength, end >= 2 * ZVHDFooter.blockLength ? end - ZVHDFooter.blockLength : 0)
     }
 
+    /// What the guest reader needs.
+    var layout: ZVHD2Layout {
+        ZVHD2Layout(bitmap: bitmap, zeroBlocksIndexed: zeroBlocksIndexed, indexOffset: fields.indexOffset,
+                    indexEntries: indexEntries, dataArea: dataArea, zstd: fields.compressMethod == 1,
+                    virtualSize: footer.virtualSize, footerOffset: footer.offset)
+    }
+
     /// zvhd2_open on a read-only image: the header at 0 says which layout (a non-zero
     /// `zvhd2_version` means the indexed one); the footer used is then the last 4 KiB of the
     /// file (its length rounded up to 512, as `bdrv_getlength` gives it), which must pass

@@ -96,6 +96,20 @@ enum ZVHD2Index {
     static let pageBytes: UInt64 = 4096
 }
 
+/// What the guest reader needs of a ZVHD2 image: the bitmap, where the index and the records
+/// lie, and how blocks are compressed (from the final footer, `ZVHD2Image.layout`).
+struct ZVHD2Layout: Sendable {
+    var bitmap: ZVHD2Bitmap
+    var zeroBlocksIndexed: Bool
+    var indexOffset: UInt64
+    var indexEntries: UInt64
+    var dataArea: Range<UInt64>
+    var zstd: Bool
+    var virtualSize: UInt64
+    /// The final footer's offset, for messages about its fields.
+    var footerOffset: UInt64
+}
+
 /// The guest's view of a ZVHD2 image: bitmap → rank → index entry → record, each checked, and
 /// each record decompressed on its own (zvhd2_read_with_indexbm; zvhd2_read_with_index when the
 /// index holds zero blocks). Index pages and decoded blocks are cached.
@@ -109,24 +123,29 @@ final class ZVHD2BlockMap: Sendable {
     static let maxRecordLength: UInt64 = 4096 + 4_198_400
 
     let source: any ByteSource
-    let image: ZVHD2Image
+    let layout: ZVHD2Layout
     let blockCount: UInt64
     private let pages = TableCache<UInt64, ByteWindow>(capacity: cachedPages)
     private let blocks = TableCache<UInt64, [UInt8]>(capacity: cachedBlocks)
 
     /// The map of `image`, refused when the driver could not read the guest either: a block
     /// size other than 2 MiB, or a virtual size past the bitmap's segments.
-    init(image: ZVHD2Image, source: any ByteSource) throws {
-        self.source = source
-        self.image = image
-        blockCount = (image.footer.virtualSize + ZVHDFooter.driverBlockSize - 1) / ZVHDFooter.driverBlockSize
+    convenience init(image: ZVHD2Image, source: any ByteSource) throws {
         guard UInt64(image.fields.blockSize) == ZVHDFooter.driverBlockSize else {
             throw ImageError.invalid("ZVHD2 block size", at: image.footer.offset + 88,
                                      "\(image.fields.blockSize) bytes: the driver reads only 2 MiB blocks (BLOCK_SIZE_SECTOR), so this guest cannot be read")
         }
-        guard blockCount <= image.bitmap.blockCapacity else {
-            throw ImageError.invalid("ZVHD2 current size", at: image.footer.offset + 48,
-                                     "\(image.footer.virtualSize) bytes need \(blockCount) blocks, but the bitmap covers \(image.bitmap.blockCapacity)")
+        try self.init(layout: image.layout, source: source)
+    }
+
+    /// The map over `layout`, refused when the virtual size needs blocks past the bitmap.
+    init(layout: ZVHD2Layout, source: any ByteSource) throws {
+        self.source = source
+        self.layout = layout
+        blockCount = (layout.virtualSize + ZVHDFooter.driverBlockSize - 1) / ZVHDFooter.driverBlockSize
+        guard blockCount <= layout.bitmap.blockCapacity else {
+            throw ImageError.invalid("ZVHD2 current size", at: layout.footerOffset + 48,
+                                     "\(layout.virtualSize) bytes need \(blockCount) blocks, but the bitmap covers \(layout.bitmap.blockCapacity)")
         }
     }
 
@@ -149,34 +168,34 @@ final class ZVHD2BlockMap: Sendable {
     /// entry; with them the entry is the block number and must name that block.
     func entry(for block: UInt64) throws -> (entry: ZVHD2IndexEntry, index: UInt64)? {
         let index: UInt64
-        if image.zeroBlocksIndexed {
+        if layout.zeroBlocksIndexed {
             index = block
         } else {
-            guard image.bitmap.isStored(block) else { return nil }
-            index = UInt64(image.bitmap.rank(block))
+            guard layout.bitmap.isStored(block) else { return nil }
+            index = UInt64(layout.bitmap.rank(block))
         }
         let entry = try self.entry(at: index)
         if entry.isEmpty { return nil }
         guard UInt64(entry.block) == block else {
-            let how = image.zeroBlocksIndexed ? "entry \(index) must describe block \(index)" : "the bitmap ranks block \(block) there"
+            let how = layout.zeroBlocksIndexed ? "entry \(index) must describe block \(index)" : "the bitmap ranks block \(block) there"
             throw ImageError.invalid("ZVHD2 index entry \(index)", at: entryOffset(index) + 8, "names block \(entry.block), but \(how)")
         }
         try check(entry, index: index)
         return (entry, index)
     }
 
-    private func entryOffset(_ index: UInt64) -> UInt64 { image.fields.indexOffset + index * ZVHD2Index.entryLength }
+    private func entryOffset(_ index: UInt64) -> UInt64 { layout.indexOffset + index * ZVHD2Index.entryLength }
 
     /// Entry `index`, read through the page cache; past the entries the image holds is an error.
     func entry(at index: UInt64) throws -> ZVHD2IndexEntry {
-        guard index < image.indexEntries else {
-            throw ImageError.invalid("ZVHD2 index entry \(index)", at: entryOffset(min(index, image.indexEntries)),
-                                     "lies past the \(image.indexEntries) entries the index holds")
+        guard index < layout.indexEntries else {
+            throw ImageError.invalid("ZVHD2 index entry \(index)", at: entryOffset(min(index, layout.indexEntries)),
+                                     "lies past the \(layout.indexEntries) entries the index holds")
         }
         let byte = index * ZVHD2Index.entryLength
         let page = byte / ZVHD2Index.pageBytes
         let window = try pages.value(for: page) {
-            try source.window(at: image.fields.indexOffset + page * ZVHD2Index.pageBytes,
+            try source.window(at: layout.indexOffset + page * ZVHD2Index.pageBytes,
                               count: Int(ZVHD2Index.pageBytes), what: "ZVHD2 index page")
         }
         return try ZVHD2IndexEntry(window, Int(byte % ZVHD2Index.pageBytes))
@@ -185,7 +204,7 @@ final class ZVHD2BlockMap: Sendable {
     /// An entry's record must lie in the data area, fit the driver's buffer, and neither overlap
     /// nor come before the records of its neighbours (records are written in ascending order).
     private func check(_ entry: ZVHD2IndexEntry, index: UInt64) throws {
-        let area = image.dataArea
+        let area = layout.dataArea
         let at = entryOffset(index)
         guard entry.recordOffset >= area.lowerBound, entry.recordEnd <= area.upperBound, entry.recordEnd > entry.recordOffset else {
             throw ImageError.invalid("ZVHD2 index entry \(index)", at: at,
@@ -209,7 +228,7 @@ final class ZVHD2BlockMap: Sendable {
 
     /// Entry `index` when the index holds it and it is not empty.
     private func neighbour(_ index: UInt64) throws -> ZVHD2IndexEntry? {
-        guard index < image.indexEntries else { return nil }
+        guard index < layout.indexEntries else { return nil }
         let entry = try self.entry(at: index)
         return entry.isEmpty ? nil : entry
     }
@@ -237,7 +256,7 @@ final class ZVHD2BlockMap: Sendable {
         let payload = try record.slice(ZVHDRecordHeader.length, Int(header.payloadSize))
         let expected = Int(ZVHDFooter.driverBlockSize)
         do {
-            if image.fields.compressMethod == 1 { return try Decompression.zstd(payload, expected: expected) }
+            if layout.zstd { return try Decompression.zstd(payload, expected: expected) }
             return try Decompression.inflateSyncFlushed(payload, expected: expected)
         } catch let error as ImageError {
             throw ImageError(offset: entry.recordOffset, "the record for block \(block) at offset \(entry.recordOffset): \(error.message)")
@@ -252,7 +271,7 @@ struct ZVHD2GuestDisk: ZeroRunSource {
 
     init(map: ZVHD2BlockMap) {
         self.map = map
-        disk = BlockMappedDisk(size: map.image.footer.virtualSize, backing: nil) { offset in try map.locate(offset) }
+        disk = BlockMappedDisk(size: map.layout.virtualSize, backing: nil) { offset in try map.locate(offset) }
     }
 
     var size: UInt64 { disk.size }
