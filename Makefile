@@ -16,7 +16,7 @@ SUDO      := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 APT_PACKAGES := pkg-config zlib1g-dev libzstd-dev libarchive-dev libsqlite3-dev \
                 qemu-utils xorriso cryptsetup-bin fdisk gdisk dosfstools e2fsprogs xfsprogs btrfs-progs ntfs-3g \
                 mtools rpm debootstrap curl \
-                libcurl4-openssl-dev nginx openssl exfatprogs
+                libcurl4-openssl-dev nginx openssl exfatprogs bximage strace
 
 # Python packages the tests validate output with: the CycloneDX 1.5 and SPDX 2.3 schemas (SBOM),
 # a SARIF 2.1.0 model (check and scan --format sarif), and Huawei Cloud's own Python SDK, the

@@ -61,6 +61,11 @@ let targets: [(name: String, products: [String])] = [
     ("bundle-manifest", ["DiskImage", "ReleaseBundle"]),
     ("filesystem-identity", ["DiskImage"]),
     ("ext4-journal", ["DiskImage", "GuestFilesystem"]),
+    ("zvhd", ["DiskImage"]),
+    ("zvhd2", ["DiskImage"]),
+    ("zvhd-footer", ["DiskImage"]),
+    ("zvhd2-bitmap", ["DiskImage"]),
+    ("zvhd2-index", ["DiskImage"]),
 ]
 
 let package = Package(

@@ -171,6 +171,27 @@ gzip -c "$work/a.tar" > "$work/a.tar.gz"; xz -c "$work/a.tar" > "$work/a.tar.xz"
 for f in a.tar a.zip a.tar.gz a.tar.xz a.tar.zst; do seed archive-list "$f" "$work/$f"; done
 cp "$root/testdata/releases/example/documents/eula.docx" "$corpus/archive-list/eula.docx"
 
+# --- ZVHD and ZVHD2: driver-written images from testdata/zvhd and small ones from its writer ---
+zvhd="$root/testdata/zvhd"
+writer="python3 $zvhd/zvhd-writer.py"
+mkdir -p "$corpus/zvhd" "$corpus/zvhd2" "$corpus/zvhd-footer" "$corpus/zvhd2-bitmap" "$corpus/zvhd2-index"
+cp "$zvhd/zvhd-zero-1G.zvhd" "$zvhd/zvhd-mbr-ext4.zvhd" "$corpus/zvhd/"
+cp "$zvhd/zvhd2-zstd-zero-1G.zvhd2" "$corpus/zvhd2/"
+small="$work/small.raw"
+qemu-img create -q -f raw "$small" 5M
+printf 'koopack fuzz seed: block 0\n' | dd of="$small" conv=notrunc status=none
+printf 'block 2\n' | dd of="$small" bs=1 seek=4194400 conv=notrunc status=none
+$writer write "$small" "$corpus/zvhd/small.zvhd" --format zvhd --timestamp 0 --uuid 0d5ad1ce000040008000000000000001
+$writer write "$small" "$corpus/zvhd2/small-zstd.zvhd2" --format zvhd2 --timestamp 0 --uuid 0d5ad1ce000040008000000000000002
+$writer write "$small" "$corpus/zvhd2/small-zlib.zvhd2" --format zvhd2 --compression zlib --timestamp 0 --uuid 0d5ad1ce000040008000000000000003
+$writer write "$small" "$corpus/zvhd2/small-zero-blk.zvhd2" --format zvhd2 --index-zero-blk --timestamp 0 --uuid 0d5ad1ce000040008000000000000004
+for f in "$zvhd"/*.zvhd "$zvhd"/*.zvhd2; do seed zvhd-footer "head-$(basename "$f")" "$f" 512; done
+for f in "$zvhd"/zvhd2-*.zvhd2; do tail_seed zvhd-footer "final-$(basename "$f")" "$f" 4096; done
+gpt="$zvhd/zvhd2-zstd-gpt-efi-ext4.zvhd2"   # bitmap at 774144, index at 249856 (its expected.json)
+dd if="$gpt" of="$corpus/zvhd2-bitmap/gpt-efi-ext4" bs=4096 skip=189 count=1 status=none
+{ printf '\000\000\020'; dd if="$gpt" bs=4096 skip=189 count=1 status=none; dd if="$gpt" bs=4096 skip=61 count=1 status=none; } \
+    > "$corpus/zvhd2-index/gpt-efi-ext4"
+
 # The guest scan's targets have their own script.
 sh "$root/Fuzz/make-scan-seeds.sh" >/dev/null
 

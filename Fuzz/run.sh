@@ -18,15 +18,20 @@ all="probe-inspect qcow2 qcow qed vmdk-sparse vmdk-descriptor vhd vhdx vdi luks 
      hcloud-config ini-credentials netrc git-credentials docker-config kubeconfig pgpass env-assignments
      ifcfg netplan nm-keyfile debian-interfaces udev-rules fstab systemd-mount grub-cfg bls-entry
      login-records machine-id private-key os-release rpm-header dpkg-status accounts ssh-keys
-     bundle-manifest filesystem-identity image-identities ext4-journal"
+     bundle-manifest filesystem-identity image-identities ext4-journal
+     zvhd zvhd2 zvhd-footer zvhd2-bitmap zvhd2-index"
 targets=${*:-$all}
 
 # Largest input per target: a header and its first tables fit in 64 KiB; a VHDX's headers and
-# region tables reach 320 KiB; an ext4 filesystem's first blocks and the start of its journal, 96 KiB.
+# region tables reach 320 KiB; an ext4 filesystem's first blocks and the start of its journal, 96 KiB; a ZVHD2
+# needs its header, a record, the 512 KiB index segment, the bitmap and the final footer (1 MiB),
+# a ZVHD its footer, records and end footer; a footer alone is 512 bytes.
 max_len() {
     case $1 in
         vhdx) echo 393216 ;;
         ext4-journal) echo 131072 ;;
+        zvhd|zvhd2) echo 1048576 ;;
+        zvhd-footer) echo 4096 ;;
         *) echo 65536 ;;
     esac
 }

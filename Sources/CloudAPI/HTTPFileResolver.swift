@@ -35,10 +35,10 @@ public struct HTTPFileResolver: FileResolver {
         do {
             switch try image.resolvingRelativeName(name) {
             case let .url(url): return url
-            case let .notOpened(reason): throw ImageError(file: FilePaths.lastComponent(name), reason)
+            case let .notOpened(reason): throw ImageError(.invalid, file: FilePaths.lastComponent(name), reason)
             }
         } catch let error as CloudAPIError {
-            throw ImageError(file: FilePaths.lastComponent(name), error.message)
+            throw ImageError(.invalid, file: FilePaths.lastComponent(name), error.message)
         }
     }
 

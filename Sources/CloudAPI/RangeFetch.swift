@@ -119,7 +119,7 @@ enum RangeFetch {
     }
 
     static func rangeError(_ url: HTTPURL, _ offset: UInt64, _ message: String) -> ImageError {
-        ImageError(file: url.description, offset: offset, "at offset \(offset): \(message)")
+        ImageError(.outOfRange, file: url.description, offset: offset, "at offset \(offset): \(message)")
     }
 
     private static func quoted(_ value: String?) -> String {

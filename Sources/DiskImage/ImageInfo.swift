@@ -43,7 +43,7 @@ public struct ImageInfo: Sendable {
     public var dirty: Bool?
     /// Whether the header marks the image corrupt, or a checksum failed.
     public var corrupt: Bool = false
-    /// Whether koopack read the header at all (false for ZVHD, which has no public spec).
+    /// Whether koopack read the header at all (every format it recognises now reads its header).
     public var headerRead: Bool = true
     /// QEMU's `format-specific` object: `{"type": ..., "data": {...}}`, or koopack's own facts
     /// for formats QEMU reports nothing specific about.

@@ -39,6 +39,7 @@ public struct ImageInspector: Sendable {
         do {
             let format = try Self.probe(source, filename: filename)
             var info = try format.inspect(source, context: context)
+            if let misnamed = ZVHDFormat.misnamedWarning(filename: filename, format: info.format) { info.warnings.append(misnamed) }
             if let backing = info.backingFilename, info.fullBackingFilename == nil {
                 info.fullBackingFilename = FilePaths.combine(base: filename, backing)
             }

@@ -108,35 +108,35 @@ struct Ext4Journal {
         let field = try fs.source.window(at: Ext4Superblock.offset + 0xE0, count: 4, what: "ext4 s_journal_inum")
         let inodeNumber = UInt64(try field.u32le(0))
         guard inodeNumber != 0 else {
-            throw ImageError("the journal is on another device (s_journal_inum is 0); it cannot be replayed")
+            throw ImageError(.invalid, "the journal is on another device (s_journal_inum is 0); it cannot be replayed")
         }
         let inode = try fs.rawInode(inodeNumber)
         let blocks = inode.size / sb.blockSize
-        guard blocks >= 2 else { throw ImageError("journal inode \(inodeNumber) holds \(inode.size) bytes, too few for a journal") }
+        guard blocks >= 2 else { throw ImageError(.invalid, "journal inode \(inodeNumber) holds \(inode.size) bytes, too few for a journal") }
         // Each journal block is mapped when the walk reaches it (a handful of cached metadata
         // reads), never the whole journal at once: an ext3 journal maps block by block.
         let physical: (UInt64) throws -> UInt64 = { logical in
             guard logical < blocks, let run = try fs.blockRuns(of: inode, from: logical, to: logical + 1).first,
                   run.logical <= logical, logical < run.logical + run.count, let start = run.physical else {
-                throw ImageError("journal block \(logical) is not mapped by journal inode \(inodeNumber)")
+                throw ImageError(.invalid, "journal block \(logical) is not mapped by journal inode \(inodeNumber)")
             }
             let block = start + (logical - run.logical)
             guard block < sb.blocksCount else {
-                throw ImageError("journal block \(logical) maps to block \(block), past the filesystem's end")
+                throw ImageError(.outOfRange, "journal block \(logical) maps to block \(block), past the filesystem's end")
             }
             return block
         }
         let head = try fs.source.window(at: try physical(0) * sb.blockSize, count: 1024, what: "jbd2 superblock")
         guard try head.u32be(0) == magic else {
-            throw ImageError.invalid("jbd2 superblock magic", at: head.base, "0x\(String(try head.u32be(0), radix: 16)) is not 0xc03b3998")
+            throw ImageError.invalid(.badMagic, "jbd2 superblock magic", at: head.base, "0x\(String(try head.u32be(0), radix: 16)) is not 0xc03b3998")
         }
         let type = try head.u32be(4)
         guard type == superblockV1 || type == superblockV2 else {
-            throw ImageError.invalid("jbd2 superblock block type", at: head.base + 4, "\(type) is not 3 or 4")
+            throw ImageError.invalid(.invalid, "jbd2 superblock block type", at: head.base + 4, "\(type) is not 3 or 4")
         }
         let blockSize = UInt64(try head.u32be(0xC))
         guard blockSize == sb.blockSize else {
-            throw ImageError.invalid("jbd2 s_blocksize", at: head.base + 0xC, "\(blockSize) differs from the filesystem's \(sb.blockSize)")
+            throw ImageError.invalid(.invalid, "jbd2 s_blocksize", at: head.base + 0xC, "\(blockSize) differs from the filesystem's \(sb.blockSize)")
         }
         let maxLength = UInt64(try head.u32be(0x10))
         let first = UInt64(try head.u32be(0x14))
@@ -144,7 +144,7 @@ struct Ext4Journal {
         guard start != 0 else { return nil }
         let incompat = type == superblockV2 ? try head.u32be(0x28) : 0
         guard incompat & ~knownIncompat == 0 else {
-            throw ImageError.invalid("jbd2 s_feature_incompat", at: head.base + 0x28, "0x\(String(incompat, radix: 16)) has features koopack does not know")
+            throw ImageError.invalid(.invalid, "jbd2 s_feature_incompat", at: head.base + 0x28, "0x\(String(incompat, radix: 16)) has features koopack does not know")
         }
         var last = min(maxLength, blocks)
         if incompat & incompatFastCommit != 0 {
@@ -152,7 +152,7 @@ struct Ext4Journal {
             last -= min(last, fastCommit == 0 ? defaultFastCommitBlocks : fastCommit)
         }
         guard first >= 1, first < last, start >= first, start < last else {
-            throw ImageError.invalid("jbd2 log", at: head.base + 0x14, "first block \(first), start \(start) and end \(last) do not make a log")
+            throw ImageError.invalid(.invalid, "jbd2 log", at: head.base + 0x14, "first block \(first), start \(start) and end \(last) do not make a log")
         }
         var seed: UInt32 = 0
         if incompat & (incompatChecksumV2 | incompatChecksumV3) != 0 {
@@ -161,7 +161,7 @@ struct Ext4Journal {
             for i in 0xFC..<0x100 { zeroed[i] = 0 }
             let computed = JBD2Checksum.update(0xFFFF_FFFF, zeroed)
             guard computed == stored else {
-                throw ImageError.invalid("jbd2 superblock checksum", at: head.base + 0xFC,
+                throw ImageError.invalid(.checksum, "jbd2 superblock checksum", at: head.base + 0xFC,
                                          "stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))")
             }
             seed = JBD2Checksum.update(0xFFFF_FFFF, try head.slice(0x30, 16))

@@ -41,7 +41,7 @@ extension Ext4Journal {
                 }
                 logged += tags.count
                 guard logged <= Self.maxReplayBlocks else {
-                    throw ImageError("the journal's log holds more than \(Self.maxReplayBlocks) blocks, more than koopack replays")
+                    throw ImageError(.limit, "the journal's log holds more than \(Self.maxReplayBlocks) blocks, more than koopack replays")
                 }
             case Self.revokeBlock:
                 guard tailChecksumMatches(block) else { break walk }

@@ -11,9 +11,7 @@ struct InspectCommand: AsyncParsableCommand {
             uses the keys of `qemu-img info --output=json`, with two deliberate differences: a \
             fixed VHD is reported as format `vpc` (subformat `fixed`) with the footer's disk size, \
             where qemu-img says `raw`; and an ISO 9660 image is reported as format `iso`, where \
-            qemu-img says `raw`. A ZVHD or ZVHD2 file (Huawei's formats, with no public \
-            specification) is recognised by its name and reported as `zvhd`/`zvhd2` with \
-            `header-read` false. Files qemu-img refuses to open (a bad VHD or VHDX checksum, VMDK \
+            qemu-img says `raw`. Files qemu-img refuses to open (a bad VHD or VHDX checksum, VMDK \
             ZERO or read-only extents, LUKS2) are reported with warnings instead.
 
             --format json prints an array of every image, and koopack adds `subformat`, \
@@ -26,6 +24,16 @@ struct InspectCommand: AsyncParsableCommand {
             scripts: one JSON object for one image, with only qemu-img's keys; with \
             --backing-chain, the array of the image and every image below it, top first. \
             --output=human is the text.
+
+            ZVHD and ZVHD2, the formats Huawei Cloud IMS exports private images in, are read \
+            in full, header and guest; qemu-img cannot read them. There is no written \
+            specification: koopack follows the one public implementation, the QEMU 2.3.0 block \
+            driver of the GitHub repository opnmind/ims-qemu-img (src/zvhd.c, src/zvhd2.c). \
+            Their virtual size is the original disk rounded up to a whole GiB, as that driver \
+            exposes it; `format-specific` gives the `original-size`, the stored blocks, the \
+            compression (zlib or zstd), the index and bitmap, the creator and the creation time. \
+            A file named .zvhd or .zvhd2 without the format's signature is read as what it is, \
+            with a warning.
 
             An image that cannot be read gives one line on standard error naming the file, the \
             offset and what is wrong; the other images are still reported and the exit status is 2.

@@ -17,7 +17,7 @@ struct Koopack: AsyncParsableCommand {
         subcommands: [
             InspectCommand.self, CheckCommand.self, ScanCommand.self, SbomCommand.self,
             BundleCommand.self, VerifyCommand.self, QuotaCommand.self, AuditCommand.self,
-            ImsCommand.self,
+            ConvertCommand.self, ImsCommand.self,
         ]
     )
 

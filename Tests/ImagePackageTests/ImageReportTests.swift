@@ -10,13 +10,13 @@ import Testing
 
     /// A 16 MiB raw disk named `name` with one bootable Linux partition, partitioned by sfdisk.
     @discardableResult
-    static func mbrDisk(_ scratch: PackageScratch, _ name: String) throws -> String {
+    static func mbrDisk(_ scratch: Scratch, _ name: String) throws -> String {
         try scratch.run("/bin/sh", ["-c", "truncate -s 16M \(name) && printf 'label: dos\\n,8MiB,L,*\\n' | /usr/sbin/sfdisk -q \(name)"])
         return scratch.file(name)
     }
 
     @Test func aDataImageInAFolderIsCountedForTheOtherImagesButNotForItself() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("system.raw", pattern(4096, seed: 1))
         try scratch.write("data.raw", pattern(4096, seed: 2))
         try scratch.write("data.raw.json", Array(#"{"virtual_env_type": "DataImage"}"#.utf8))
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func everyDiskAfterTheFirstOfAnOVAIsADataDiskOfTheFirst() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         for (index, name) in ["disk1.raw", "disk2.raw", "disk3.raw"].enumerated() {
             try scratch.write(name, pattern(2048, seed: UInt32(index + 1)))
         }
@@ -43,7 +43,7 @@ import Testing
 
     @Test(.enabled(if: sfdisk, "sfdisk is not installed"))
     func aFileIsReadWithItsGuestOpenedOnceOrWithoutItsGuest() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         let path = try Self.mbrDisk(scratch, "disk.raw")
         let input = try #require(try ImageDiscovery.discover(path, options: DiscoveryOptions()).first)
         let report = try ImageReport.read(input, readGuest: true)
@@ -59,7 +59,7 @@ import Testing
 
     @Test(.enabled(if: sfdisk, "sfdisk is not installed"))
     func anArchiveMemberIsReadLikeAFileFromWhatTheStreamKept() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try Self.mbrDisk(scratch, "disk.raw")
         try scratch.run("/usr/bin/tar", ["-cf", "disk.tar", "disk.raw"])
         let input = try #require(try ImageDiscovery.discover(scratch.file("disk.tar"), options: DiscoveryOptions()).first)
@@ -69,9 +69,9 @@ import Testing
         #expect(try report.guest?.get().view.get().partitions.map(\.start) == [1 << 20])
     }
 
-    @Test(.enabled(if: PackageScratch.hasQemuImg, "qemu-img is not installed"))
+    @Test(.enabled(if: Scratch.hasQemuImg, "qemu-img is not installed"))
     func aGuestThatCannotBeOpenedIsAWarningAndAFailureNotAnError() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "base.qcow2", "16M"])
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "overlay.qcow2"])
         try FileManager.default.removeItem(atPath: scratch.file("base.qcow2"))
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func anInputWhoseSidecarIsDamagedThrowsItsProblem() throws {
-        let scratch = try PackageScratch()
+        let scratch = try Scratch()
         try scratch.write("a.raw", pattern(1024, seed: 1))
         try scratch.write("a.raw.json", Array("{".utf8))
         try scratch.write("b.raw", pattern(1024, seed: 2))

@@ -43,22 +43,22 @@ public struct MemoryGuestFileSystem: GuestFileSystem {
         switch nodes[number] {
         case let .file(bytes)?: GuestInode(number: number, type: .regular, size: UInt64(bytes.count), permissions: 0o644, uid: 0, gid: 0)
         case .directory?: GuestInode(number: number, type: .directory, size: 4096, permissions: 0o755, uid: 0, gid: 0)
-        case nil: throw ImageError("no inode \(number)")
+        case nil: throw ImageError(.invalid, "no inode \(number)")
         }
     }
 
     public func directoryEntries(_ number: UInt64) throws -> [GuestDirectoryEntry] {
-        guard case let .directory(entries)? = nodes[number] else { throw ImageError("inode \(number) is not a directory") }
+        guard case let .directory(entries)? = nodes[number] else { throw ImageError(.invalid, "inode \(number) is not a directory") }
         return entries.sorted { $0.key < $1.key }.map { name, inode in
             GuestDirectoryEntry(name: name, inode: inode, type: { if case .file = nodes[inode] { return .regular }; return .directory }())
         }
     }
 
     public func read(_ number: UInt64, at offset: UInt64, count: Int) throws -> [UInt8] {
-        guard case let .file(bytes)? = nodes[number] else { throw ImageError("inode \(number) is not a file") }
+        guard case let .file(bytes)? = nodes[number] else { throw ImageError(.invalid, "inode \(number) is not a file") }
         guard offset < UInt64(bytes.count), count > 0 else { return [] }
         return Array(bytes[Int(offset)..<Int(min(UInt64(bytes.count), offset + UInt64(count)))])
     }
 
-    public func symlinkTarget(_ number: UInt64) throws -> String { throw ImageError("inode \(number) is not a symlink") }
+    public func symlinkTarget(_ number: UInt64) throws -> String { throw ImageError(.invalid, "inode \(number) is not a symlink") }
 }

@@ -15,6 +15,9 @@ public enum ImageFormats {
         VHDXFormat.self,
         QCOW2Format.self,
         LUKSFormat.self,
+        BochsFormat.self,
+        CloopFormat.self,
+        DMGFormat.self,
     ]
 
     /// The format `name` (QEMU's spelling), if koopack knows it.

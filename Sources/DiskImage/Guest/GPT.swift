@@ -33,8 +33,8 @@ struct GUIDPartitionTable: Sendable {
     var warnings: [String]
 
     /// Reads the GPT of `disk` with `sectorSize`-byte sectors: the primary header and entries
-    /// when both pass their CRCs, else the backup at the last LBA (with a warning), else no
-    /// partitions and a warning. Throws only on read failures.
+    /// when both pass their CRCs (the backup is then not read), else the backup at the last LBA
+    /// (with a warning), else no partitions and a warning. Throws only on read failures.
     static func read(from disk: any ByteSource, sectorSize: UInt64) throws -> GUIDPartitionTable {
         var warnings: [String] = []
         let lastLBA = disk.size / sectorSize > 0 ? disk.size / sectorSize - 1 : 0
@@ -53,15 +53,14 @@ struct GUIDPartitionTable: Sendable {
         }
 
         if let primary = chosen?.header {
-            // A good primary: check that the backup exists too (a truncated image loses it).
-            if primary.alternateLBA != lastLBA {
-                warnings.append("the primary GPT header puts the backup at LBA \(primary.alternateLBA), but the disk's last LBA is \(lastLBA)")
-            }
-            if primary.alternateLBA <= lastLBA,
-               case .failure(let problem) = try readHeader(disk, lba: primary.alternateLBA, sectorSize: sectorSize) {
-                warnings.append("the backup GPT header at LBA \(primary.alternateLBA) is damaged (\(problem.message))")
-            } else if primary.alternateLBA > lastLBA {
+            // A good primary is enough: the backup at the disk's last LBA is not read, so no
+            // guest view pays for a read at the far end of the disk (a walk through the whole
+            // image for formats without an index, such as ZVHD). Where the primary puts it is
+            // checked without reading: a truncated image loses it.
+            if primary.alternateLBA > lastLBA {
                 warnings.append("the backup GPT header at LBA \(primary.alternateLBA) lies past the end of the disk (last LBA \(lastLBA))")
+            } else if primary.alternateLBA != lastLBA {
+                warnings.append("the primary GPT header puts the backup at LBA \(primary.alternateLBA), but the disk's last LBA is \(lastLBA)")
             }
         } else {
             var candidates = [lastLBA]

@@ -28,7 +28,7 @@ public struct GuestExtent: Sendable {
 public struct BlockMappedDisk: ByteSource {
     public let size: UInt64
     public let backing: (any ByteSource)?
-    private let locate: @Sendable (UInt64) throws -> GuestExtent
+    let locate: @Sendable (UInt64) throws -> GuestExtent
 
     /// - Parameters:
     ///   - size: the guest disk's size (the image's virtual size).
