@@ -6,9 +6,23 @@ import GuestFilesystem
 /// volumes), each GPT partition's GUID and name, each MBR partition's `SSSSSSSS-NN` PARTUUID,
 /// and each logical volume's `VG/LV` name. Read once per image with a few small reads per volume.
 public struct ImageIdentities: Sendable {
-    /// One volume and its names.
+    /// Where a volume of the image is: its partition (nil for the whole disk), its logical volume
+/// (`VG/LV`), and its filesystem's kind when koopack recognises one.
+public struct VolumePlace: Sendable, Equatable {
+    public var partition: Int?
+    public var logicalVolume: String?
+    public var kind: FilesystemKind?
+
+    public init(partition: Int?, logicalVolume: String? = nil, kind: FilesystemKind?) {
+        self.partition = partition
+        self.logicalVolume = logicalVolume
+        self.kind = kind
+    }
+}
+
+/// One volume and its names.
     public struct Volume: Sendable, Equatable {
-        public var location: GuestVolumeLocation
+        public var location: VolumePlace
         public var identity: FilesystemIdentity
         /// The partition's PARTUUID (GPT GUID, or MBR `SSSSSSSS-NN`) and GPT name.
         public var partUUID: String?
@@ -30,17 +44,17 @@ public struct ImageIdentities: Sendable {
     /// Reads the names of the volumes of `disk`, whose guest view is `view`.
     public static func read(disk: any ByteSource, view: GuestView) -> ImageIdentities {
         var identities = ImageIdentities()
-        if view.partitionTable == "none" {
+        if view.partitionTable == .none {
             if let kind = view.wholeDiskFilesystem.map(kindName) {
-                identities.add(source: disk, kind: kind, location: GuestVolumeLocation(partition: nil, kind: kind))
+                identities.add(source: disk, kind: kind, location: VolumePlace(partition: nil, kind: FilesystemKind(rawValue: kind)))
             }
             return identities
         }
         for partition in view.partitions.prefix(RootFilesystem.maxVolumes) where !partition.isExtended {
-            let partUUID = view.partitionTable == "gpt" ? partition.partitionGUID
+            let partUUID = view.partitionTable == .gpt ? partition.partitionGUID
                 : view.diskID.flatMap { FilesystemIdentity.mbrPartitionUUID(diskID: $0, partition: partition.index) }
             let kind = partition.filesystem.map(kindName) ?? ""
-            var volume = Volume(location: GuestVolumeLocation(partition: partition.index, kind: kind),
+            var volume = Volume(location: VolumePlace(partition: partition.index, kind: FilesystemKind(rawValue: kind)),
                                 identity: FilesystemIdentity(uuid: nil, label: nil), partUUID: partUUID, partLabel: partition.name)
             guard partition.size > 0, partition.start < disk.size else {
                 identities.volumes.append(volume)
@@ -55,7 +69,7 @@ public struct ImageIdentities: Sendable {
     }
 
     /// Adds the volume `source` of kind `kind` (and its logical volumes, for a PV).
-    private mutating func add(source: any ByteSource, kind: String, location: GuestVolumeLocation) {
+    private mutating func add(source: any ByteSource, kind: String, location: VolumePlace) {
         let identity = (try? FilesystemIdentity.read(kind: kind, in: source)) ?? nil
         volumes.append(Volume(location: location, identity: identity ?? FilesystemIdentity(uuid: nil, label: nil)))
         if kind == "LVM2_member" { addLogicalVolumes(of: source, partition: location.partition) }
@@ -76,7 +90,7 @@ public struct ImageIdentities: Sendable {
             let kind = Self.kindName(signature)
             guard kind != "LVM2_member" else { continue }  // a PV inside an LV is not followed
             let identity = (try? FilesystemIdentity.read(kind: kind, in: lvSource)) ?? nil
-            volumes.append(Volume(location: GuestVolumeLocation(partition: partition, logicalVolume: name, kind: kind),
+            volumes.append(Volume(location: VolumePlace(partition: partition, logicalVolume: name, kind: FilesystemKind(rawValue: kind)),
                                   identity: identity ?? FilesystemIdentity(uuid: nil, label: nil)))
         }
     }
@@ -88,7 +102,7 @@ public struct ImageIdentities: Sendable {
 /// What the image says about a boot reference.
 public enum BootReferenceStatus: Sendable, Equatable {
     /// A volume of the image has that name: where it is.
-    case found(GuestVolumeLocation)
+    case found(ImageIdentities.VolumePlace)
     /// No volume of the image has that UUID, label, PARTUUID, PARTLABEL or LVM name: a required
     /// reference stops the buyer's boot (an error).
     case missing
@@ -120,7 +134,7 @@ extension ImageIdentities {
         case .logicalVolume:
             guard logicalVolumes.contains(value) else { return .missing }
             return volumes.first { $0.location.logicalVolume == value }.map { .found($0.location) }
-                ?? .found(GuestVolumeLocation(partition: nil, logicalVolume: value, kind: ""))
+                ?? .found(VolumePlace(partition: nil, logicalVolume: value, kind: nil))
         case .devicePath:
             let name = value.hasPrefix("/dev/") ? value.dropFirst(5) : value[...]
             if name.hasPrefix("vd") { return .virtioDevice }

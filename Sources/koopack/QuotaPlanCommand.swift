@@ -1,3 +1,4 @@
+import DiskImage
 import Findings
 import ArgumentParser
 import QuotaLedger

@@ -46,7 +46,7 @@ struct RangeSourceHostileTests {
             return error
         }
         Issue.record("no error from the \(mode) server")
-        return ImageError("none")
+        return ImageError(.invalid, "none")
     }
 
     @Test func aServerThatHonoursRangesGivesTheObjectsBytesInFewRequests() throws {

@@ -66,16 +66,16 @@ import Testing
         let expected = try image.expected
         let info = try ImageInspector().inspect(path: image.path, guest: true)
         let guest = try #require(info.guest, "\(info.warnings)")
-        #expect(guest.partitionTable == expected["partition_table"] as? String)
+        #expect(guest.partitionTable.rawValue == expected["partition_table"] as? String)
         let partitions = try #require(expected["partitions"] as? [[String: Any]])
         #expect(guest.partitions.count == partitions.count)
         for (mine, theirs) in zip(guest.partitions, partitions) {
             #expect(UInt64(mine.index) == number(theirs["number"]))
             #expect(mine.start == number(theirs["start_bytes"]))
             #expect(mine.size == number(theirs["size_bytes"]))
-            #expect(mine.filesystem?.name == theirs["fs"] as? String)
+            #expect(mine.filesystem?.kind.rawValue == theirs["fs"] as? String)
             let type = try #require(theirs["type"] as? String)
-            #expect(mine.type == (guest.partitionTable == "mbr" ? "0x\(type)" : type.lowercased()))
+            #expect(mine.type == (guest.partitionTable == .mbr ? "0x\(type)" : type.lowercased()))
             #expect(mine.name == theirs["name"] as? String)
             #expect(mine.partitionGUID == (theirs["uuid"] as? String)?.lowercased())
         }
@@ -83,9 +83,9 @@ import Testing
         // disk has its backup header short of the last LBA, which koopack notes (without reading it).
         let rounded = number(expected["orig_size"]) != number(expected["virtual_size"])
         let backupLBA = number(expected["orig_size"]) / 512 - 1
-        #expect(guest.warnings == (guest.partitionTable == "gpt" && rounded
+        #expect(guest.warnings == (guest.partitionTable == .gpt && rounded
             ? ["the primary GPT header puts the backup at LBA \(backupLBA), but the disk's last LBA is \(info.virtualSize / 512 - 1)"] : []))
-        #expect(guest.boot == (guest.partitionTable == "gpt" ? "uefi" : "none"))
+        #expect(guest.boot == (guest.partitionTable == .gpt ? .uefi : BootMode.none))
     }
 
     /// The whole virtual disk, written out by koopack's raw export, has the SHA-256 of the disk
@@ -101,7 +101,7 @@ import Testing
             let zero = try sparse.zeroRun(at: block << 21, limit: 2 << 20) == 2 << 20
             #expect(zero == !stored.contains(block), "block \(block)")
         }
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = directory.file("disk.raw")
         try RawExport.write(disk, to: raw, workers: 2)
         #expect(try FileDigest.sha256(raw) == expected["raw_sha256"] as? String)

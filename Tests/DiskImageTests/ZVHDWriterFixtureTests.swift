@@ -34,7 +34,7 @@ struct ZVHDWriterFixtureTests {
     /// 64 GiB needs two 32,768-entry segments while the file stays small; blocks on both sides
     /// of the segment boundary read back, the rest read as zeros.
     @Test func anIndexOfZeroBlocksOverTwoSegmentsReadsBack() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = directory.file("sparse.raw"), image = directory.file("sparse.zvhd2")
         let size: UInt64 = 65 << 30
         let blocks: [UInt64] = [0, 32767, 32768, 33000, (size >> 21) - 1]
@@ -66,7 +66,7 @@ struct ZVHDWriterFixtureTests {
     /// the second index segment and the second bitmap segment.
     @Test(.timeLimit(.minutes(10)))
     func moreThan32768StoredBlocksReadBackThroughTheIndexsSecondSegment() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = directory.file("full.raw"), image = directory.file("full.zvhd2")
         let count: UInt64 = 32770
         try Self.sparseDisk(raw, size: count << 21, marks: (0..<count).map { ($0 << 21, Self.mark($0)) })
@@ -90,14 +90,14 @@ struct ZVHDWriterFixtureTests {
 /// The guest view's cost on a ZVHD2 export of the bench's 40 GiB system disk (GPT, an EFI
 /// system partition and an ext4 root), written by koopack's writer.
 @Suite struct ZVHDReadCostTests {
-    @Test(.enabled(if: ZVHDCases.pythonAvailable && DiskTool.exist("sfdisk", "mkfs.ext4", "mkfs.vfat"),
+    @Test(.enabled(if: ZVHDCases.pythonAvailable && Tool.exists("sfdisk", "mkfs.ext4", "mkfs.vfat"),
                    "needs python3, sfdisk, mkfs.ext4 and mkfs.vfat"))
     func theGuestViewOfA40GiBZVHD2SystemDiskReadsAtMost2MiB() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let raw = directory.file("system.raw")
         let diskBytes: UInt64 = 40 << 30
         try DiskTool.sparseFile(raw, bytes: diskBytes)
-        try DiskTool.run("sfdisk", ["-q", raw], input: """
+        try Tool.run("sfdisk", ["-q", raw], input: """
             label: gpt
             start=2048, size=204800, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System"
             start=206848, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
@@ -105,10 +105,10 @@ struct ZVHDWriterFixtureTests {
             """)
         let esp = directory.file("esp.img")
         try DiskTool.sparseFile(esp, bytes: 100 << 20)
-        try DiskTool.run("mkfs.vfat", ["-n", "ESP", esp])
+        try Tool.run("mkfs.vfat", ["-n", "ESP", esp])
         try DiskTool.copy(esp, into: raw, at: 2048 * 512)
         let rootBytes = diskBytes - 206848 * 512 - 34 * 512
-        try DiskTool.run("mkfs.ext4", ["-q", "-F", "-E", "offset=\(206848 * 512),lazy_itable_init=1,lazy_journal_init=1",
+        try Tool.run("mkfs.ext4", ["-q", "-F", "-E", "offset=\(206848 * 512),lazy_itable_init=1,lazy_journal_init=1",
                                        "-L", "root", raw, "\(rootBytes / 1024)k"])
         let image = directory.file("system.zvhd2")
         try ZVHDCases.runWriter(["write", raw, image, "--format", "zvhd2"])
@@ -118,9 +118,9 @@ struct ZVHDWriterFixtureTests {
         let info = try ImageInspector(resolver: resolver).inspect(path: image, guest: true)
         let guest = try #require(info.guest)
         #expect(info.virtualSize == diskBytes)
-        #expect(guest.partitionTable == "gpt")
-        #expect(guest.boot == "uefi")
-        #expect(guest.partitions.map { $0.filesystem?.name } == ["vfat", "ext4"])
+        #expect(guest.partitionTable == .gpt)
+        #expect(guest.boot == .uefi)
+        #expect(guest.partitions.map { $0.filesystem?.kind.rawValue } == ["vfat", "ext4"])
         #expect(guest.warnings.isEmpty, "\(guest.warnings)")
         #expect(resolver.bytesRead <= 2 << 20, "read \(resolver.bytesRead) bytes in \(resolver.reads) reads")
     }

@@ -6,18 +6,18 @@ import Testing
 /// `GuestFilesystems.open` picks the reader by the kind blkid's signature names, on volumes
 /// made by mkfs.
 @Suite struct GuestFilesystemsTests {
-    static let tools = ["mkfs.ext4", "mkfs.xfs", "mkfs.vfat", "mkfs.ext2", "mkswap"].allSatisfy { FilesystemFixture.tool($0) != nil }
+    static let tools = ["mkfs.ext4", "mkfs.xfs", "mkfs.vfat", "mkfs.ext2", "mkswap"].allSatisfy { Tool.exists($0) }
 
     /// A volume of `megabytes` made by `tool` with `arguments` before the image path.
-    static func volume(_ directory: FixtureDirectory, _ tool: String, _ arguments: [String], megabytes: UInt64) throws -> FileByteSource {
+    static func volume(_ directory: Scratch, _ tool: String, _ arguments: [String], megabytes: UInt64) throws -> FileByteSource {
         let image = try directory.sparse("\(tool).img", size: megabytes << 20)
-        _ = try FilesystemFixture.run(tool, arguments + [image])
+        _ = try Tool.run(tool, arguments + [image])
         return try FileByteSource(path: image)
     }
 
     @Test(.enabled(if: tools, "mkfs.ext4, mkfs.ext2, mkfs.xfs, mkfs.vfat or mkswap is not installed"))
     func eachReadableKindOpensWithItsReaderAndTheRestAreNotRead() throws {
-        let directory = try FixtureDirectory()
+        let directory = try Scratch()
         let made: [(tool: String, arguments: [String], megabytes: UInt64, reads: Bool)] = [
             ("mkfs.ext4", ["-q", "-F"], 16, true),
             ("mkfs.ext2", ["-q", "-F"], 16, true),

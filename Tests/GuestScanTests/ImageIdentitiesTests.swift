@@ -49,12 +49,12 @@ import DiskImage
         #expect(identities.logicalVolumes == ["koovg/koolv"])
 
         let rootUUID = try Self.blkid(disk, offset: 2048 * 512, "UUID")
-        #expect(identities.status(of: Self.reference("UUID=\(rootUUID)")) == .found(GuestVolumeLocation(partition: 1, kind: "ext4")))
-        #expect(identities.status(of: Self.reference("UUID=\(rootUUID.uppercased())")) == .found(GuestVolumeLocation(partition: 1, kind: "ext4")))
-        #expect(identities.status(of: Self.reference("LABEL=root")) == .found(GuestVolumeLocation(partition: 1, kind: "ext4")))
+        #expect(identities.status(of: Self.reference("UUID=\(rootUUID)")) == .found(ImageIdentities.VolumePlace(partition: 1, kind: .ext4)))
+        #expect(identities.status(of: Self.reference("UUID=\(rootUUID.uppercased())")) == .found(ImageIdentities.VolumePlace(partition: 1, kind: .ext4)))
+        #expect(identities.status(of: Self.reference("LABEL=root")) == .found(ImageIdentities.VolumePlace(partition: 1, kind: .ext4)))
         let swapUUID = try Self.blkid(disk, offset: 18432 * 512, "UUID")
-        #expect(identities.status(of: Self.reference("/dev/disk/by-uuid/\(swapUUID)")) == .found(GuestVolumeLocation(partition: 2, kind: "swap")))
-        #expect(identities.status(of: Self.reference("LABEL=swap0")) == .found(GuestVolumeLocation(partition: 2, kind: "swap")))
+        #expect(identities.status(of: Self.reference("/dev/disk/by-uuid/\(swapUUID)")) == .found(ImageIdentities.VolumePlace(partition: 2, kind: .swap)))
+        #expect(identities.status(of: Self.reference("LABEL=swap0")) == .found(ImageIdentities.VolumePlace(partition: 2, kind: .swap)))
 
         let partUUIDs = try Tool.run("partx", ["-g", "-o", "UUID", disk]).split(separator: "\n").map(String.init)
         #expect(partUUIDs.count == 3)
@@ -72,7 +72,7 @@ import DiskImage
         let peStart = try #require(UInt64(peStartLine.split(separator: "=").last!.trimmingCharacters(in: .whitespaces)))
         let lvOffset = 26624 * 512 + peStart * 512 + (1 << 20)
         let fatUUID = try Self.blkid(disk, offset: lvOffset, "UUID")
-        let lvLocation = GuestVolumeLocation(partition: 3, logicalVolume: "koovg/koolv", kind: "vfat")
+        let lvLocation = ImageIdentities.VolumePlace(partition: 3, logicalVolume: "koovg/koolv", kind: .vfat)
         #expect(identities.status(of: Self.reference("UUID=\(fatUUID)")) == .found(lvLocation))
         #expect(identities.status(of: Self.reference("LABEL=KOOLV")) == .found(lvLocation))
         #expect(identities.status(of: Self.reference("/dev/mapper/koovg-koolv")) == .found(lvLocation))
@@ -105,8 +105,8 @@ import DiskImage
             }
             #expect(location.partition == Int(row[0]))
         }
-        #expect(identities.status(of: Self.reference("PARTLABEL=root")) == .found(GuestVolumeLocation(partition: 2, kind: "")))
-        #expect(identities.status(of: Self.reference("/dev/disk/by-partlabel/EFI\\x20System")) == .found(GuestVolumeLocation(partition: 1, kind: "")))
+        #expect(identities.status(of: Self.reference("PARTLABEL=root")) == .found(ImageIdentities.VolumePlace(partition: 2, kind: nil)))
+        #expect(identities.status(of: Self.reference("/dev/disk/by-partlabel/EFI\\x20System")) == .found(ImageIdentities.VolumePlace(partition: 1, kind: nil)))
         #expect(identities.status(of: Self.reference("PARTLABEL=swap")) == .missing)
     }
 }

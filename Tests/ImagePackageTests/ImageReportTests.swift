@@ -69,7 +69,7 @@ import Testing
         #expect(try report.guest?.get().view.get().partitions.map(\.start) == [1 << 20])
     }
 
-    @Test(.enabled(if: Scratch.hasQemuImg, "qemu-img is not installed"))
+    @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aGuestThatCannotBeOpenedIsAWarningAndAFailureNotAnError() throws {
         let scratch = try Scratch()
         try scratch.run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", "base.qcow2", "16M"])
