@@ -50,7 +50,7 @@ import Testing
     /// Every committed fixture qemu-img reads as koopack does (not the fixed VHD, whose footer
     /// qemu-img takes for data, nor the LUKS image, whose key koopack does not ask for): the
     /// same bytes as `qemu-img convert -O raw`, backing chains and split extents included.
-    @Test(.enabled(if: Qemu.available, "needs qemu-img"), arguments: [
+    @Test(.enabled(if: QemuImg.available, "needs qemu-img"), arguments: [
         "qcow2-v2-compressed.qcow2", "qcow2-v3-extl2-zstd.qcow2", "qcow2-overlay.qcow2", "qcow-backed.qcow",
         "qcow-1m.qcow", "qed-4k.qed", "qed-raw-backed.qed", "stream.vmdk", "sparse.vmdk", "split.vmdk",
         "vmdk-2gbflat.vmdk", "vhdx-dynamic.vhdx", "vdi-dynamic.vdi", "vdi-static.vdi", "parallels-4k.hdd",
@@ -61,14 +61,14 @@ import Testing
         let mine = scratch.file("koopack.raw"), theirs = scratch.file("qemu.raw")
         let run = try KoopackBinary.run(["convert", Self.images + "/" + image, mine])
         #expect(run.status == 0, "\(run.stderr)")
-        try Qemu.img(["convert", "-O", "raw", Self.images + "/" + image, theirs])
+        try QemuImg.run(["convert", "-O", "raw", Self.images + "/" + image, theirs])
         #expect(FileManager.default.contentsEqual(atPath: mine, andPath: theirs), "\(image) differs from qemu-img's raw")
     }
 
     /// A disk with data in every region, in each format qemu-img writes (qcow2 compressed and
     /// with a backing chain, VMDK streamOptimized, VHDX, VHD, VDI, QED): koopack's raw is
     /// qemu-img's, byte for byte.
-    @Test(.enabled(if: Qemu.available, "needs qemu-img"), arguments: [
+    @Test(.enabled(if: QemuImg.available, "needs qemu-img"), arguments: [
         ("qcow2", ["-c"]), ("vmdk", ["-o", "subformat=streamOptimized"]), ("vhdx", []), ("vpc", []),
         ("vdi", []), ("qed", []), ("qcow2", []),
     ])
@@ -76,20 +76,20 @@ import Testing
         let scratch = try Scratch()
         let raw = try Self.patternedDisk(in: scratch)
         let image = scratch.file("disk.\(format)")
-        try Qemu.img(["convert", "-O", format] + options + [raw, image])
+        try QemuImg.run(["convert", "-O", format] + options + [raw, image])
         try expectSameRaw(image, scratch)
     }
 
-    @Test(.enabled(if: Qemu.available, "needs qemu-img"))
+    @Test(.enabled(if: QemuImg.available, "needs qemu-img"))
     func aBackingChainConvertsToTheBytesQemuImgWrites() throws {
         let scratch = try Scratch()
         let raw = try Self.patternedDisk(in: scratch)
-        try Qemu.img(["convert", "-c", "-O", "qcow2", raw, scratch.file("base.qcow2")])
-        try Qemu.img(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", scratch.file("mid.qcow2")])
-        try Qemu.img(["create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", scratch.file("top.qcow2")])
+        try QemuImg.run(["convert", "-c", "-O", "qcow2", raw, scratch.file("base.qcow2")])
+        try QemuImg.run(["create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", scratch.file("mid.qcow2")])
+        try QemuImg.run(["create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", scratch.file("top.qcow2")])
         let patch = scratch.file("patch.raw")
         FileManager.default.createFile(atPath: patch, contents: Data(repeating: 0xEE, count: 70_000))
-        try Qemu.img(["dd", "-f", "raw", "-O", "qcow2", "if=\(patch)", "of=\(scratch.file("top.qcow2"))", "bs=65536", "count=1"])
+        try QemuImg.run(["dd", "-f", "raw", "-O", "qcow2", "if=\(patch)", "of=\(scratch.file("top.qcow2"))", "bs=65536", "count=1"])
         try expectSameRaw(scratch.file("top.qcow2"), scratch)
     }
 
@@ -97,7 +97,7 @@ import Testing
         let mine = scratch.file("koopack.raw"), theirs = scratch.file("qemu.raw")
         let run = try KoopackBinary.run(["convert", image, mine])
         #expect(run.status == 0, "\(run.stderr)", sourceLocation: sourceLocation)
-        try Qemu.img(["convert", "-O", "raw", image, theirs])
+        try QemuImg.run(["convert", "-O", "raw", image, theirs])
         #expect(FileManager.default.contentsEqual(atPath: mine, andPath: theirs), "\(image)", sourceLocation: sourceLocation)
     }
 
@@ -119,11 +119,11 @@ import Testing
         return path
     }
 
-    @Test(.enabled(if: Qemu.available, "needs qemu-img"))
+    @Test(.enabled(if: QemuImg.available, "needs qemu-img"))
     func aDashWritesEveryByteOfTheDiskToStandardOutput() throws {
         let scratch = try Scratch()
         let image = Self.images + "/qcow2-v2-compressed.qcow2"
-        try Qemu.img(["convert", "-O", "raw", image, scratch.file("qemu.raw")])
+        try QemuImg.run(["convert", "-O", "raw", image, scratch.file("qemu.raw")])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: KoopackBinary.path)
         process.arguments = ["convert", image, "-"]

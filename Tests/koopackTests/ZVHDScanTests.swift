@@ -14,7 +14,7 @@ struct ZVHDScanTests {
     static func exports(in scratch: Scratch) throws -> (qcow2: String, zvhd: String, zvhd2: String) {
         let qcow2 = try GuestRootImage.make(GuestRootImage.ubuntuWithPresetPassword, in: scratch)
         let raw = scratch.file("guest.raw")
-        try Qemu.img(["convert", "-O", "raw", qcow2, raw])
+        try QemuImg.run(["convert", "-O", "raw", qcow2, raw])
         let zvhd = scratch.file("guest.zvhd"), zvhd2 = scratch.file("guest.zvhd2")
         for (out, format) in [(zvhd, "zvhd"), (zvhd2, "zvhd2")] {
             let process = Process()
