@@ -69,6 +69,13 @@ struct ConvertCommand: ParsableCommand {
         }
         signal(SIGINT) { interruption.raise(signal: $0) }
         signal(SIGTERM) { interruption.raise(signal: $0) }
+        // A parent may have started koopack with the signals blocked (the mask is inherited):
+        // unblock them here, or the temporary file could not be removed on SIGTERM.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGINT)
+        sigaddset(&stops, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stops, nil)
         let counter = ByteCounter()
         let bar = ProgressBar.start("convert", total: disk.size, counter: counter)
         let control = RawExport.Control(progress: { counter.add($0) }, shouldStop: { interruption.isRaised })
