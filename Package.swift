@@ -34,7 +34,9 @@ let package = Package(
         // koopack's modules in layer order (Sources/README.md): each depends only on modules
         // above it.
         .target(name: "Findings"),
-        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
+        // CRC-32C with the processor's crc32 instruction (VHDX checksums), which Swift cannot emit.
+        .target(name: "CCRC32C"),
+        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd", "CCRC32C"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
         // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
