@@ -23,6 +23,8 @@ public struct ImageInspector: Sendable {
                 best = format
                 bestScore = score
             }
+            // 100 is certain: no later probe can win, so none need read past the head.
+            if bestScore >= 100 { break }
         }
         return best
     }
@@ -62,10 +64,13 @@ public struct ImageInspector: Sendable {
         do { source = try resolver.open(path) } catch let error as ImageError { throw error.attributed(to: path) }
         let (format, header) = try readHeader(source, filename: path)
         var info = header
-        if info.actualSize == nil { info.actualSize = resolver.allocatedSize(of: path) }
-        var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
+        if info.actualSize == nil { info.actualSize = resolver.allocatedSize(of: path, opened: source) }
+        // The real paths for loop detection are looked up only when there is a chain to follow:
+        // they cost a getcwd and a readlink per image.
+        var seen: Set<String> = []
         var current = info
         while let next = current.fullBackingFilename {
+            if seen.isEmpty { seen.insert(resolver.canonicalPath(path) ?? path) }
             guard info.backingChain.count < Self.maxBackingDepth else {
                 throw ImageError(file: path, "backing chain is deeper than \(Self.maxBackingDepth) images")
             }
