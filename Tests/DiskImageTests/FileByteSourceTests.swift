@@ -6,7 +6,7 @@ import Testing
 /// with pread: reads on either side of that line, and across it, give the file's bytes.
 @Suite struct FileByteSourceTests {
     @Test func readsInsideAcrossAndPastTheHeadGiveTheFilesBytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let path = try directory.write("file.bin", bytes)
         let source = try FileByteSource(path: path)
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func aFileShorterThanTheHeadReadsWhole() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let path = try directory.write("short.bin", [1, 2, 3])
         let source = try FileByteSource(path: path)
         #expect(try source.read(at: 0, count: 100) == [1, 2, 3])
@@ -31,17 +31,9 @@ import Testing
     }
 
     @Test func theAllocatedSizeIsWhatStatSays() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let path = try directory.write("data.bin", [UInt8](repeating: 0xAB, count: 20_000))
-        let stat = Process()
-        stat.executableURL = URL(fileURLWithPath: "/usr/bin/stat")
-        stat.arguments = ["-c", "%b %B", path]
-        let output = Pipe()
-        stat.standardOutput = output
-        try stat.run()
-        let fields = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
-        stat.waitUntilExit()
+        let fields = try Tool.run("stat", ["-c", "%b %B", path]).split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
         #expect(fields.count == 2)
         #expect(try FileByteSource(path: path).allocatedSize == fields[0] * fields[1])
         #expect(HostFileResolver().allocatedSize(of: path, opened: try FileByteSource(path: path)) == fields[0] * fields[1])

@@ -241,20 +241,9 @@ import Testing
         ])
         for indent in [4, nil] as [Int?] {
             let ours = value.serialized(indent: indent)
-            let python = Process()
-            python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             let script = "import json, sys; print(json.dumps(json.loads(sys.stdin.read()), indent=\(indent.map(String.init) ?? "None"), "
                 + "ensure_ascii=False\(indent == nil ? ", separators=(',', ':')" : "")), end='')"
-            python.arguments = ["python3", "-c", script]
-            let input = Pipe(), output = Pipe()
-            python.standardInput = input
-            python.standardOutput = output
-            try python.run()
-            input.fileHandleForWriting.write(Data(ours.utf8))
-            try input.fileHandleForWriting.close()
-            let written = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            python.waitUntilExit()
-            #expect(python.terminationStatus == 0)
+            let written = try Tool.run("python3", ["-c", script], input: ours)
             #expect(ours == written)
         }
     }

@@ -8,7 +8,7 @@ import Testing
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"),
           arguments: [("qcow2", "qcow2"), ("vmdk", "vmdk"), ("vhdx", "vhdx"), ("vdi", "vdi"), ("vpc", "vpc"), ("qed", "qed")])
     func anImageWithAMagicNumberIsProbedFromItsHeadAlone(qemuFormat: String, expected: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("disk.img")
         try QemuImg.run(["create", "-q", "-f", qemuFormat, file, "1G"])
         let source = CountingByteSource(try FileByteSource(path: file))
@@ -20,7 +20,7 @@ import Testing
 
     @Test(.enabled(if: QemuImg.available, "qemu-img is not installed"))
     func aFixedVHDIsStillFoundByItsFooter() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try Scratch()
         let file = directory.file("fixed.vhd")
         try QemuImg.run(["create", "-q", "-f", "vpc", "-o", "subformat=fixed", file, "16M"])
         #expect(try ImageInspector.probe(try FileByteSource(path: file), filename: file).name == "vpc")
