@@ -88,6 +88,10 @@ enum IMSFieldKind: Sendable {
 
 /// The IMS keys koopack knows, and helpers to describe values in messages.
 enum IMSField {
+    /// Every known key's slot in `IMSMetadata`'s array of converted values, and its shape.
+    static let slots: [String: (slot: Int, kind: IMSFieldKind)] =
+        Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($0.element.key, ($0.offset, $0.element.value)) })
+
     /// Every known key and its shape.
     static let kinds: [String: IMSFieldKind] = [
         "id": .text, "name": .text, "owner": .text,

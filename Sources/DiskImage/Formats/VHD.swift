@@ -371,9 +371,17 @@ struct VHDImage: Sendable {
         // thousands of entries per image, nearly all unallocated (0xFFFFFFFF).
         let size = source.size
         let pastEnd: Int? = table.withUnsafeBytes { raw in
-            for index in 0..<Int(entries) {
+            var index = 0
+            while index < Int(entries) {
+                // Eight unallocated entries at a time, with one vector compare.
+                if index + 8 <= Int(entries),
+                   raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<UInt32>.self) == SIMD8(repeating: 0xFFFF_FFFF) {
+                    index += 8
+                    continue
+                }
                 let sector = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
                 if sector != 0xFFFF_FFFF && UInt64(sector) * 512 + blockBytes > size { return index }
+                index += 1
             }
             return nil
         }

@@ -232,8 +232,12 @@ struct JSONReader {
         guard end - start - 1 <= JSONParser.maximumStringBytes else {
             throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
         }
-        let text = bytes.withUnsafeBufferPointer { buffer in
-            String(validating: UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end]), as: UTF8.self)
+        let text: String? = bytes.withUnsafeBufferPointer { buffer in
+            let body = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end])
+            // ASCII (nearly every key and value) is valid UTF-8 as it stands; only text with other
+            // bytes goes through the validating initialiser, which decodes scalar by scalar.
+            if !body.contains(where: { $0 >= 0x80 }) { return String(decoding: body, as: UTF8.self) }
+            return String(validating: body, as: UTF8.self)
         }
         guard let text else { throw error("string is not valid UTF-8", at: start) }
         index = end + 1
