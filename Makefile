@@ -39,8 +39,12 @@ deps:
 
 # The release binary is linked without position independence: a PIE this size spends ~2 ms of
 # every start relocating pointers (and copying the pages they sit on), more than reading an
-# image header takes. lld links it.
-RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -use-ld=lld -Xswiftc -Xclang-linker -Xswiftc -no-pie
+# image header takes. lld links it. No $$ORIGIN run path (the loader would look for every
+# shared library in the binary's folder first), and no module asks for the shared zlib, libzstd
+# or SQLite: Package.swift links the static ones (Benchmarks/README.md says what each saves).
+NO_SHARED   := $(foreach lib,sqlite3 zstd z,-Xswiftc -Xfrontend -Xswiftc -disable-autolink-library -Xswiftc -Xfrontend -Xswiftc $(lib))
+RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=lld \
+                 -Xswiftc -Xclang-linker -Xswiftc -no-pie $(NO_SHARED)
 
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS)

@@ -1,6 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// How the release binary is linked so that it starts fast (see Benchmarks/README.md): zlib,
+/// libzstd and SQLite linked statically, so the dynamic loader neither opens them nor relocates
+/// them at every start (`make build` also stops the Swift modules asking for the shared ones,
+/// with -disable-autolink-library); and no exported symbols, since the Swift runtime's start-up
+/// looks its own path up with dladdr, which scans every exported symbol (15,000 of them).
+let releaseStartUp: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "-l:libsqlite3.a", "-Xlinker", "-l:libzstd.a", "-Xlinker", "-l:libz.a",
+                  "-Xlinker", "--no-export-dynamic"],
+                 .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "koopack",
     products: [
@@ -20,21 +31,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // C libraries: module maps over Debian's -dev packages.
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
-                       providers: [.apt(["libzstd-dev"])]),
+        // C libraries: module maps over Debian's -dev packages. zlib, libzstd and SQLite take
+        // their headers from /usr/include and no pkg-config link flags (those would bring in the
+        // shared libraries even in release, where koopack links the static ones: see
+        // `releaseStartUp` above).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         // libarchive's headers; the library itself is loaded on first use (see LibArchive.swift),
         // so no pkg-config link flags: linking it would cost every run 1.4 ms of start-up.
         .systemLibrary(name: "CArchive", path: "Sources/CArchive",
                        providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // koopack's modules in layer order (Sources/README.md): each depends only on modules
         // above it.
         .target(name: "Findings"),
-        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd"]),
+        // CRC-32C with the processor's crc32 instruction (VHDX checksums), which Swift cannot emit.
+        .target(name: "CCRC32C"),
+        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd", "CCRC32C"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
         // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
@@ -81,7 +94,8 @@ let package = Package(
                 "ReleaseBundle",
                 "CloudAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            linkerSettings: releaseStartUp),
         // The process runner, scratch folder and qemu-img every test target shares.
         .target(name: "KoopackTestSupport", path: "Tests/KoopackTestSupport"),
         .testTarget(name: "FindingsTests", dependencies: ["Findings"]),

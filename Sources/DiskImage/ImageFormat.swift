@@ -60,4 +60,13 @@ public protocol FileResolver: Sendable {
     func allocatedSize(of path: String) -> UInt64?
     /// A canonical name for loop detection (the real path), nil when the file does not exist.
     func canonicalPath(_ path: String) -> String?
+    /// `allocatedSize(of:)` of a file this resolver has just opened as `source`, for resolvers
+    /// that learnt it when opening (no second `stat`).
+    func allocatedSize(of path: String, opened source: any ByteSource) -> UInt64?
+}
+
+extension FileResolver {
+    public func allocatedSize(of path: String, opened source: any ByteSource) -> UInt64? {
+        allocatedSize(of: path)
+    }
 }

@@ -23,6 +23,8 @@ public struct ImageInspector: Sendable {
                 best = format
                 bestScore = score
             }
+            // 100 is certain: no later probe can win, so none need read past the head.
+            if bestScore >= 100 { break }
         }
         return best
     }
@@ -60,8 +62,8 @@ public struct ImageInspector: Sendable {
     /// opened without reading the header again.
     private func inspectOpened(path: String) throws -> ChainLink {
         var top = try openLink(path)
-        if top.info.actualSize == nil { top.info.actualSize = resolver.allocatedSize(of: path) }
-        var seen: Set<String> = [resolver.canonicalPath(path) ?? path]
+        if top.info.actualSize == nil { top.info.actualSize = resolver.allocatedSize(of: path, opened: top.source) }
+        var seen: Set<String> = []
         let walk = try backingChain(below: top, seen: &seen, strict: false)
         top.info.backingChain = walk.links.map(\.info)
         top.info.warnings += walk.warnings
@@ -123,7 +125,7 @@ public struct ImageInspector: Sendable {
 
     /// The backing chain below `top`, nearest first: each backing file opened and its header
     /// read, the one walk both the header facts and the guest's disk use. A loop (a file met
-    /// twice, by canonical path, counting those already in `seen`) or a chain deeper than
+    /// twice, by canonical path, counting those already in `seen`, and `top` itself) or a chain deeper than
     /// `maxBackingDepth` is an error naming `top`. A backing file that cannot be opened or read
     /// is an error naming that file when `strict` (the guest's disk cannot be read without it),
     /// else it ends the walk with a warning (the header facts still stand).
@@ -132,6 +134,9 @@ public struct ImageInspector: Sendable {
         var links: [ChainLink] = []
         var current = top
         while let next = current.info.fullBackingFilename {
+            // The real paths for loop detection are looked up only when there is a chain to
+            // follow: they cost a getcwd and a readlink per image.
+            if seen.isEmpty { seen.insert(resolver.canonicalPath(top.filename) ?? top.filename) }
             guard links.count < Self.maxBackingDepth else {
                 throw ImageError(.limit, file: top.filename, "backing chain is deeper than \(Self.maxBackingDepth) images")
             }
@@ -152,7 +157,7 @@ public struct ImageInspector: Sendable {
     /// Opens the guest of an image whose header is already read: its backing chain first, from
     /// the bottom up, each image reading unallocated ranges through the one below it.
     private func openGuest(_ top: ChainLink) throws -> (info: ImageInfo, disk: any ByteSource) {
-        var seen: Set<String> = [resolver.canonicalPath(top.filename) ?? top.filename]
+        var seen: Set<String> = []
         var backing: (info: ImageInfo, disk: any ByteSource)?
         for link in try backingChain(below: top, seen: &seen, strict: true).links.reversed() {
             backing = try openGuest(link, over: backing)

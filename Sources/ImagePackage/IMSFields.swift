@@ -40,6 +40,10 @@ enum IMSFieldKind: Sendable {
         case .flag:
             if case let .bool(b) = value { return .flag(b) }
             if case let .string(s) = value {
+                // The usual spellings first: lowercasing every flag of every image of an
+                // account showed in the audit's profile.
+                if s == "true" { return .flag(true) }
+                if s == "false" { return .flag(false) }
                 switch s.lowercased() {
                 case "true": return .flag(true)
                 case "false": return .flag(false)
@@ -52,6 +56,8 @@ enum IMSFieldKind: Sendable {
             switch value {
             case let .bool(b): return .flag(b)
             case let .string(s):
+                if s == "1" { return .flag(true) }
+                if s == "0" { return .flag(false) }
                 switch s.lowercased() {
                 case "1", "true": return .flag(true)
                 case "0", "false": return .flag(false)
@@ -71,6 +77,7 @@ enum IMSFieldKind: Sendable {
             }
             if case let .string(s) = value {
                 if s.isEmpty { return nil }
+                if let n = UInt64(s) { return .count(n) }
                 let trimmed = s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
                 if let n = UInt64(String(trimmed)) { return .count(n) }
             }
@@ -81,6 +88,10 @@ enum IMSFieldKind: Sendable {
 
 /// The IMS keys koopack knows, and helpers to describe values in messages.
 enum IMSField {
+    /// Every known key's slot in `IMSMetadata`'s array of converted values, and its shape.
+    static let slots: [String: (slot: Int, kind: IMSFieldKind)] =
+        Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($0.element.key, ($0.offset, $0.element.value)) })
+
     /// Every known key and its shape.
     static let kinds: [String: IMSFieldKind] = [
         "id": .text, "name": .text, "owner": .text,

@@ -11,11 +11,11 @@ import DiskImage
 public struct IMSMetadata: Sendable {
     /// Every key of the image object, in the order the file gave them.
     public private(set) var fields: [(String, JSONValue)]
-    /// Where each key sits in `fields` (the first occurrence), so typed accessors are lookups,
-    /// not scans: an audit reads every field of tens of thousands of images.
-    private let positions: [String: Int]
-    /// Each known key's value converted to its kind once, at init: accessors read it from here.
-    private let values: [String: IMSFieldValue]
+    /// Each known key's value converted to its kind once, at init, in the key's slot
+    /// (`IMSField.slots`): accessors read it from here. An array, not a dictionary: an audit
+    /// makes tens of thousands of these, and hashing every key into two dictionaries was most
+    /// of the time it spent checking metadata.
+    private let values: [IMSFieldValue?]
     /// The file the metadata came from, for messages.
     public let file: String
 
@@ -23,22 +23,21 @@ public struct IMSMetadata: Sendable {
     /// Throws an `ImageError` naming `file` and the key, e.g.
     /// `web.json: key "min_disk": expected an integer, found the string "forty"`.
     public init(fields: [(String, JSONValue)], file: String) throws {
-        var values: [String: IMSFieldValue] = [:]
-        var positions: [String: Int] = [:]
-        for (index, (key, value)) in fields.enumerated() {
-            let first = positions[key] == nil
-            if first { positions[key] = index }
-            guard let kind = IMSField.kinds[key] else { continue }
+        var values = [IMSFieldValue?](repeating: nil, count: IMSField.slots.count)
+        var seen = [Bool](repeating: false, count: IMSField.slots.count)
+        for (key, value) in fields {
+            guard let (slot, kind) = IMSField.slots[key] else { continue }
+            let first = !seen[slot]
+            seen[slot] = true
             do {
                 let converted = try kind.convert(value)
-                if first, let converted { values[key] = converted }
+                if first, let converted { values[slot] = converted }
             } catch let problem as IMSFieldProblem {
                 throw ImageError(.invalid, file: file, "key \"\(key)\": \(problem.message)")
             }
         }
         self.fields = fields
         self.file = file
-        self.positions = positions
         self.values = values
     }
 
@@ -114,7 +113,7 @@ public struct IMSMetadata: Sendable {
 
     /// The raw value of `key`, when present.
     public subscript(key: String) -> JSONValue? {
-        positions[key].map { fields[$0].1 }
+        fields.first { $0.0 == key }?.1
     }
 
     /// The keys this image carries that koopack has no typed accessor for.
@@ -125,7 +124,7 @@ public struct IMSMetadata: Sendable {
     /// The value of `key` converted by its kind. Keys were checked at init, so a failure here
     /// cannot happen; it reads as absent.
     func converted(_ key: String) -> IMSFieldValue? {
-        values[key]
+        IMSField.slots[key].flatMap { values[$0.slot] }
     }
 
     func string(_ key: String) -> String? {

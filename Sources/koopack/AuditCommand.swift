@@ -77,9 +77,10 @@ struct AuditCommand: AsyncParsableCommand {
             Terminal.diagnose("\(error)")
             throw ExitCode(2)
         }
+        let documents = AuditInputs.readDocuments(paths)
         for path in paths {
             do {
-                try AuditInputs.add(path, region: seller.region, to: &account)
+                try AuditInputs.add(path, region: seller.region, to: &account, documents: documents)
             } catch {
                 Terminal.diagnose("\(error)")
                 failed = true

@@ -7,13 +7,15 @@ import ReleasePolicy
 /// How `audit` reads its inputs: its paths, a release's images and the ledger's register.
 enum AuditInputs {
     /// A JSON list file, a folder of them (and of sidecars), or an image file with its sidecar.
-    static func add(_ path: String, region: String?, to account: inout ImageAccount) throws {
+    /// `documents` holds list files already read (`readDocuments`); any other is read here.
+    static func add(_ path: String, region: String?, to account: inout ImageAccount,
+                    documents: [String: Result<ImageAccount.Document, any Error>] = [:]) throws {
         if HostFiles.isDirectory(path) {
             for name in try HostFiles.list(path).sorted() where FilePaths.pathExtension(name) == "json" {
-                try addDocument(path + "/" + name, region: region, to: &account)
+                try addDocument(path + "/" + name, region: region, to: &account, documents: documents)
             }
         } else if FilePaths.pathExtension(path) == "json" {
-            try addDocument(path, region: region, to: &account)
+            try addDocument(path, region: region, to: &account, documents: documents)
         } else {
             for input in try ImageDiscovery.discover(path, options: DiscoveryOptions()) {
                 guard let metadata = input.metadata else {
@@ -24,9 +26,33 @@ enum AuditInputs {
         }
     }
 
-    static func addDocument(_ path: String, region: String?, to account: inout ImageAccount) throws {
-        try account.add(document: try HostFiles.readSmallFile(path, limit: ImageAccount.maximumDocumentBytes),
-                        file: path, region: region)
+    static func addDocument(_ path: String, region: String?, to account: inout ImageAccount,
+                            documents: [String: Result<ImageAccount.Document, any Error>]) throws {
+        let document = try documents[path]?.get() ?? readDocument(path)
+        try account.add(document, region: region)
+    }
+
+    /// Every list file `paths` name (directly or in a folder), read and parsed on all cores, by
+    /// path: parsing is most of an audit's work, and an account comes in one file per region.
+    /// They are added to the account afterwards, in order, so the result is the same.
+    static func readDocuments(_ paths: [String]) -> [String: Result<ImageAccount.Document, any Error>] {
+        var files: [String] = []
+        for path in paths {
+            if HostFiles.isDirectory(path) {
+                let names = (try? HostFiles.list(path).sorted()) ?? []
+                files += names.filter { FilePaths.pathExtension($0) == "json" }.map { path + "/" + $0 }
+            } else if FilePaths.pathExtension(path) == "json" {
+                files.append(path)
+            }
+        }
+        let read: [Result<ImageAccount.Document, any Error>] = concurrentMap(files) { file in
+            Result { try readDocument(file) }
+        }
+        return Dictionary(zip(files, read), uniquingKeysWith: { first, _ in first })
+    }
+
+    static func readDocument(_ path: String) throws -> ImageAccount.Document {
+        try ImageAccount.read(document: try HostFiles.readSmallFile(path, limit: ImageAccount.maximumDocumentBytes), file: path)
     }
 
     /// The IMS image IDs a release names: given as IDs, or in its images' metadata sidecars

@@ -73,20 +73,39 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = await Self.run(try request())
+        let status = Self.run(try request())
         if status != 0 { throw ExitCode(status) }
     }
 
+    /// One image's header facts, or why they could not be had. Not a `Result`: the first
+    /// `Result<_, ImageError>` costs the Swift runtime a scan of every conformance record in the
+    /// binary (half a million instructions) to check `ImageError: Error`.
+    enum Outcome: Sendable {
+        case info(ImageInfo)
+        case failed(ImageError)
+    }
+
     /// Inspects the images and prints them; returns the exit status (0, or 2 when any could not
-    /// be read). Shared by the parsed command and the start-up fast path.
-    static func run(_ request: InspectRequest) async -> Int32 {
+    /// be read). Shared by the parsed command and the start-up fast path; synchronous, so one
+    /// image is read on the main thread with no task or thread started.
+    static func run(_ request: InspectRequest) -> Int32 {
         let inspector = ImageInspector()
-        let results: [Result<ImageInfo, ImageError>] = await parallelMap(request.images) { path in
-            do { return .success(try inspector.inspect(path: path, guest: request.guest)) }
-            catch let error as ImageError { return .failure(error.attributed(to: path)) }
-            catch { return .failure(ImageError(.io, file: path, "\(error)")) }
+        let outcomes: [Outcome] = concurrentMap(request.images) { path in
+            do { return .info(try inspector.inspect(path: path, guest: request.guest)) }
+            catch let error as ImageError { return .failed(error.attributed(to: path)) }
+            catch { return .failed(ImageError(.io, file: path, "\(error)")) }
         }
-        let (infos, failed) = diagnosingFailures(results)
+        var infos: [ImageInfo] = []
+        infos.reserveCapacity(outcomes.count)
+        var failed = false
+        for outcome in outcomes {
+            switch outcome {
+            case let .info(info): infos.append(info)
+            case let .failed(error):
+                failed = true
+                Terminal.diagnose(error.description)
+            }
+        }
         switch request.style {
         case .json: JSONOutput.write(.array(infos.map(\.json)), indent: 4)
         case .qemuJSON: if let info = infos.first { JSONOutput.write(InspectJSON.qemu(info, backingChain: request.backingChain), indent: 4) }
@@ -96,11 +115,13 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     /// The request of a plain `koopack inspect [--format F | --output O] [--backing-chain]
-    /// [--no-guest] IMAGE...`, read without ArgumentParser: its reflection over the command
-    /// costs about a millisecond at every start, a quarter of inspecting one image, and
-    /// `inspect` is what scripts call in loops. Anything else (help, an unknown option, no
-    /// image, a combination `InspectRequest` refuses) returns nil and goes through the full
-    /// parser, so messages and behaviour stay exactly the same.
+    /// [--no-guest] IMAGE...`, read without ArgumentParser: its set-up (reflection over the
+    /// commands, and protocol conformance look-ups that each scan the binary's 6,800
+    /// conformance records) costs 8.8 million instructions, some 3 ms, at every start, more than
+    /// inspecting one image, and `inspect` is what scripts call in loops. Anything else (help,
+    /// an unknown option, no image, a combination `InspectRequest` refuses) returns nil and goes
+    /// through the full parser, so messages and behaviour stay the same; QuickArgumentsTests
+    /// hold the two parsers to the same answers.
     static func quickArguments(_ arguments: [String]) -> InspectRequest? {
         var images: [String] = []
         var format: OutputFormat?, output: QemuOutput?
@@ -109,7 +130,8 @@ struct InspectCommand: AsyncParsableCommand {
         var onlyImages = false
         /// The value of `--name VALUE` or `--name=VALUE` at `argument`, consuming it.
         func value(_ name: String, _ argument: String) -> String? {
-            if argument == name, index < arguments.count {
+            // ArgumentParser reads an empty `--name=` as `--name` followed by its value.
+            if argument == name || argument == name + "=", index < arguments.count {
                 index += 1
                 return arguments[index - 1]
             }
@@ -122,13 +144,13 @@ struct InspectCommand: AsyncParsableCommand {
                 images.append(argument)
             } else if argument == "--" {
                 onlyImages = true
-            } else if argument == "--no-guest", !noGuest {
+            } else if argument == "--no-guest" {
                 noGuest = true
-            } else if argument == "--backing-chain", !backingChain {
+            } else if argument == "--backing-chain" {
                 backingChain = true
-            } else if format == nil, let text = value("--format", argument), let chosen = OutputFormat(rawValue: text) {
-                format = chosen
-            } else if output == nil, let text = value("--output", argument), let chosen = QemuOutput(rawValue: text) {
+            } else if let text = value("--format", argument), let chosen = OutputFormat(rawValue: text) {
+                format = chosen  // a repeated option: the last one counts, as in ArgumentParser
+            } else if let text = value("--output", argument), let chosen = QemuOutput(rawValue: text) {
                 output = chosen
             } else {
                 return nil

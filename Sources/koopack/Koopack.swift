@@ -1,8 +1,34 @@
 import ArgumentParser
+import Dispatch
+
+/// Where koopack starts. The two commands scripts call in loops, `koopack --version` and a
+/// plain `koopack inspect`, are answered before ArgumentParser is set up and without starting
+/// Swift concurrency (its executor starts libdispatch and its threads); everything else goes
+/// to `Koopack.main`. Benchmarks/README.md says what each costs.
+@main
+enum KoopackEntry {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            Terminal.write(Koopack.version + "\n")
+            Terminal.exit(0)
+        }
+        if arguments.first == "inspect", let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
+            Terminal.exit(InspectCommand.run(quick))
+        }
+        Task {
+            await Koopack.main()
+            Terminal.exit(0)
+        }
+        dispatchMain()
+    }
+}
 
 /// koopack: check virtual machine images before releasing them on Huawei Cloud KooGallery.
-@main
 struct Koopack: AsyncParsableCommand {
+    /// What `--version` prints.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "koopack",
         abstract: "Check virtual machine images before releasing them on Huawei Cloud KooGallery.",
@@ -13,7 +39,7 @@ struct Koopack: AsyncParsableCommand {
             Exit status: 0 when all is good, 1 when something is not eligible, 2 on a usage \
             error or an input that could not be read.
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [
             InspectCommand.self, CheckCommand.self, ScanCommand.self, SbomCommand.self,
             BundleCommand.self, VerifyCommand.self, QuotaCommand.self, AuditCommand.self,
@@ -25,11 +51,6 @@ struct Koopack: AsyncParsableCommand {
     /// ArgumentParser's 64, so scripts see one code for "could not do what was asked".
     static func main() async {
         do {
-            let arguments = Array(CommandLine.arguments.dropFirst())
-            if arguments.first == InspectCommand.configuration.commandName,
-               let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
-                Terminal.exit(await InspectCommand.run(quick))
-            }
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DiskImage
 
@@ -203,6 +204,48 @@ import Testing
         #expect(failure("{1: 2}").contains("expected a string key"))
         #expect(failure("{a: 2}").contains("expected a string key"))
         #expect(failure("{\"id\": \"a\", \"id\": \"b\"}").contains("duplicate key \"id\""))
+    }
+
+    @Test func aDuplicateKeyIsFoundInObjectsOfEverySize() {
+        for members in [2, 15, 16, 17, 40] {
+            let keys = (0..<members).map { "\"k\($0)\": \($0)" }
+            for repeated in [0, members / 2, members - 1] {
+                let text = "{" + keys.joined(separator: ", ") + ", \"k\(repeated)\": true}"
+                #expect(failure(text).contains("duplicate key \"k\(repeated)\""), "\(members) members, k\(repeated) twice")
+            }
+            #expect(throws: Never.self) { try parse("{" + keys.joined(separator: ", ") + "}") }
+        }
+    }
+
+    @Test func integersAroundTheDirectlyReadLengthKeepTheirValues() throws {
+        #expect(try parse("999999999999999999") == .int(999_999_999_999_999_999))
+        #expect(try parse("-999999999999999999") == .int(-999_999_999_999_999_999))
+        #expect(try parse("1000000000000000000") == .int(1_000_000_000_000_000_000))
+        #expect(try parse("-0") == .int(0))
+        #expect(try parse("[0, 7, -12]") == .array([.int(0), .int(7), .int(-12)]))
+    }
+
+    @Test func stringsWithAndWithoutEscapesDecodeAlike() throws {
+        #expect(try parse("[\"plain\", \"pl\\u0061in\", \"caf\u{e9}\", \"\"]")
+                == .array([.string("plain"), .string("plain"), .string("caf\u{e9}"), .string("")]))
+        #expect(failure([0x22, 0x61, 0xFF, 0x22]).contains("not valid UTF-8"))
+        #expect(failure("\"a\u{1}b\"").contains("control character"))
+    }
+
+    @Test func serializedOutputIsWhatPythonsJSONModuleWrites() throws {
+        let value: JSONValue = .object([
+            ("format", .string("qcow2")), ("virtual-size", .uint(68_719_476_736)), ("n", .int(-5)),
+            ("s", .string("tab\there \"q\" back\\ \u{1} \u{1f} caf\u{e9} 😀")), ("d", .double(0.5)),
+            ("a", .array([.null, .bool(false), .bool(true), .array([]), .object([])])),
+            ("o", .object([("min", .int(Int64.min)), ("max", .uint(UInt64.max))])),
+        ])
+        for indent in [4, nil] as [Int?] {
+            let ours = value.serialized(indent: indent)
+            let script = "import json, sys; print(json.dumps(json.loads(sys.stdin.read()), indent=\(indent.map(String.init) ?? "None"), "
+                + "ensure_ascii=False\(indent == nil ? ", separators=(',', ':')" : "")), end='')"
+            let written = try Tool.run("python3", ["-c", script], input: ours)
+            #expect(ours == written)
+        }
     }
 
     @Test func unclosedContainersFail() {

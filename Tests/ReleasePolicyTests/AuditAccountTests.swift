@@ -62,6 +62,23 @@ enum AuditImages {
         #expect(account.image(id: AuditImages.id(2))?.region == "ap-southeast-3")
     }
 
+    @Test func documentsReadApartAndAddedInOrderMakeTheSameAccount() throws {
+        let first = AuditImages.listDocument([AuditImages.fields(1, "a"), AuditImages.fields(2, "b", [("id", nil)]),
+                                              AuditImages.fields(3, "c", [("min_disk", .string("forty"))])])
+        let second = AuditImages.listDocument([AuditImages.fields(1, "a", [("min_disk", .int(80))]), AuditImages.fields(4, "d")])
+        var together = ImageAccount()
+        try together.add(document: first, file: "images-af-south-1.json")
+        try together.add(document: second, file: "images-la-south-2.json")
+        let documents = [try ImageAccount.read(document: first, file: "images-af-south-1.json"),
+                         try ImageAccount.read(document: second, file: "images-la-south-2.json")]
+        var apart = ImageAccount()
+        for document in documents { try apart.add(document) }
+        #expect(apart.images.map(\.id) == together.images.map(\.id))
+        #expect(apart.images.map(\.region) == together.images.map(\.region))
+        #expect(apart.warnings == together.warnings)
+        #expect(together.warnings.count == 3)
+    }
+
     @Test func fileNamesNameRegionsByIDOrConsoleName() {
         #expect(ImageAccount.region(fromFileName: "exports/images-ap-southeast-3.json") == "ap-southeast-3")
         #expect(ImageAccount.region(fromFileName: "ap-southeast-3.json") == "ap-southeast-3")

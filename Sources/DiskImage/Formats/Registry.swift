@@ -1,22 +1,25 @@
-/// Every format koopack recognises, in no particular order: the probe with the highest score
-/// wins, and raw takes whatever no other format claims.
+/// Every format koopack recognises: the probe with the highest score wins, and raw takes
+/// whatever no other format claims. The formats recognised by a magic number in the first
+/// 4 KiB come first, the commonest first, because probing stops at the first certain match
+/// (score 100); the probes that read elsewhere in the file (ISO 9660 at 32 KiB, a fixed VHD's
+/// footer at the end, DMG's `koly` trailer) come last, so an image with a magic number never pays for their reads.
 public enum ImageFormats {
     public static let all: [any ImageFormat.Type] = [
-        RawFormat.self,
+        QCOW2Format.self,
         VMDKFormat.self,
-        ISO9660Format.self,
+        VHDXFormat.self,
+        VDIFormat.self,
+        QEDFormat.self,
+        QCOW1Format.self,
+        ParallelsFormat.self,
+        LUKSFormat.self,
         ZVHDFormat.self,
         ZVHD2Format.self,
-        QCOW1Format.self,
-        QEDFormat.self,
-        ParallelsFormat.self,
-        VDIFormat.self,
-        VHDFormat.self,
-        VHDXFormat.self,
-        QCOW2Format.self,
-        LUKSFormat.self,
         BochsFormat.self,
         CloopFormat.self,
+        RawFormat.self,
+        VHDFormat.self,
+        ISO9660Format.self,
         DMGFormat.self,
     ]
 

@@ -36,12 +36,22 @@ extension ByteSource {
     }
 }
 
-/// A file opened read-only and read with `pread`, safe to share between tasks.
+/// A file opened read-only and read with `pread`, safe to share between tasks. Its first
+/// `headLength` bytes are read once, when it is opened: every format's header and the probe's
+/// magic numbers sit there, and a header read is otherwise a handful of small `pread`s of the
+/// same page.
 public final class FileByteSource: ByteSource, @unchecked Sendable {
     private let descriptor: Int32
     public let size: UInt64
+    /// The bytes the file occupies on the host (`st_blocks` × 512), from the `fstat` at open.
+    public let allocatedSize: UInt64
     /// The path the file was opened with, for messages only.
     public let path: String
+    /// The file's first `min(size, headLength)` bytes.
+    private let head: [UInt8]
+
+    /// How much of a file's start is read when it is opened: the probe window.
+    public static let headLength = 4096
 
     /// Opens `path` read-only. Throws an `ImageError` naming the OS error when it cannot.
     public init(path: String) throws {
@@ -60,6 +70,13 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         }
         descriptor = fd
         size = info.st_size > 0 ? UInt64(info.st_size) : 0
+        allocatedSize = UInt64(max(info.st_blocks, 0)) * 512
+        do {
+            head = try Self.readFile(fd, path: path, at: 0, count: Int(min(size, UInt64(Self.headLength))))
+        } catch {
+            close(fd)
+            throw error
+        }
     }
 
     deinit { close(descriptor) }
@@ -67,7 +84,15 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
         guard count > 0, offset < size else { return [] }
         let wanted = Int(min(UInt64(count), size - offset))
-        return try [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
+        if offset + UInt64(wanted) <= UInt64(head.count) {
+            return Array(head[Int(offset)..<(Int(offset) + wanted)])
+        }
+        return try Self.readFile(descriptor, path: path, at: offset, count: wanted)
+    }
+
+    /// Reads `wanted` bytes at `offset`, fewer only at the end of the file.
+    private static func readFile(_ descriptor: Int32, path: String, at offset: UInt64, count wanted: Int) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
             var done = 0
             while done < wanted {
                 let n = pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset) + off_t(done))

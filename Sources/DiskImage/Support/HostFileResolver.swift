@@ -20,6 +20,10 @@ public struct HostFileResolver: FileResolver {
         return UInt64(max(info.st_blocks, 0)) * 512
     }
 
+    public func allocatedSize(of path: String, opened source: any ByteSource) -> UInt64? {
+        (source as? FileByteSource)?.allocatedSize ?? allocatedSize(of: path)
+    }
+
     public func canonicalPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }

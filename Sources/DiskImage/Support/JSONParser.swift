@@ -121,7 +121,10 @@ struct JSONReader {
         }
         index += 1  // '{'
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
+        // Duplicate keys are found by comparing with the members so far while the object is
+        // small (most are), and through a set once it is not: hashing every key of every
+        // object cost more than the rest of the parse.
+        var seen: Set<String>?
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -131,9 +134,14 @@ struct JSONReader {
             }
             let keyStart = index
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            if seen == nil, members.count >= Self.smallObjectMembers {
+                seen = Set(members.lazy.map(\.0))
+            }
+            let duplicate = if let seen { seen.contains(key) } else { members.contains { $0.0 == key } }
+            guard !duplicate else {
                 throw error("duplicate key \"\(key)\" in one object", at: keyStart)
             }
+            seen?.insert(key)
             skipWhitespace()
             guard current == UInt8(ascii: ":") else {
                 throw error("expected ':' after key \"\(key)\", found \(describeCurrent())")
@@ -170,7 +178,11 @@ struct JSONReader {
         }
     }
 
+    /// Up to this many members, an object's keys are checked for duplicates one by one.
+    static let smallObjectMembers = 16
+
     mutating func parseString() throws -> String {
+        if let text = try parsePlainString() { return text }
         let start = index
         index += 1  // opening quote
         var utf8: [UInt8] = []
@@ -199,6 +211,37 @@ struct JSONReader {
                 index += 1
             }
         }
+    }
+
+    /// The string at the cursor when it has no escapes and no control characters (nearly every
+    /// string): found with one scan and validated as one block. Nil, with the cursor unmoved,
+    /// for any other string, which `parseString` then reads byte by byte.
+    mutating func parsePlainString() throws -> String? {
+        let start = index
+        let end: Int? = bytes.withUnsafeBufferPointer { buffer in
+            var position = start + 1
+            while position < buffer.count {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") { return position }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                position += 1
+            }
+            return nil
+        }
+        guard let end else { return nil }
+        guard end - start - 1 <= JSONParser.maximumStringBytes else {
+            throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
+        }
+        let text: String? = bytes.withUnsafeBufferPointer { buffer in
+            let body = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end])
+            // ASCII (nearly every key and value) is valid UTF-8 as it stands; only text with other
+            // bytes goes through the validating initialiser, which decodes scalar by scalar.
+            if !body.contains(where: { $0 >= 0x80 }) { return String(decoding: body, as: UTF8.self) }
+            return String(validating: body, as: UTF8.self)
+        }
+        guard let text else { throw error("string is not valid UTF-8", at: start) }
+        index = end + 1
+        return text
     }
 
     /// Decodes the escape after a backslash, appending its UTF-8 to `utf8`.
@@ -301,6 +344,15 @@ struct JSONReader {
         }
         guard index - start <= JSONParser.maximumNumberLength else {
             throw error("number longer than \(JSONParser.maximumNumberLength) characters", at: start)
+        }
+        // Integers of up to 18 digits (every size and count in real metadata) cannot overflow
+        // Int64: read them directly rather than through a String.
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let digitsStart = negative ? start + 1 : start
+        if isInteger, index - digitsStart <= 18 {
+            var value: Int64 = 0
+            for position in digitsStart..<index { value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0")) }
+            return .int(negative ? -value : value)
         }
         let literal = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger {

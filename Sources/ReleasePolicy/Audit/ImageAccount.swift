@@ -69,6 +69,26 @@ public struct ImageAccount: Sendable {
     /// errors), and nothing of it is added. An image object without an `id`, or with a known key
     /// of the wrong type, is skipped with a warning naming the file and the image's position.
     public mutating func add(document bytes: [UInt8], file: String, region: String? = nil) throws {
+        try add(try ImageAccount.read(document: bytes, file: file), region: region)
+    }
+
+    /// One list file read and checked, not yet added: what `read(document:file:)` gives, so the
+    /// files of an account can be parsed in parallel and added in order.
+    public struct Document: Sendable {
+        let file: String
+        /// Each image object's metadata with its position from 1, or why it is skipped.
+        let entries: [Entry]
+        enum Entry: Sendable {
+            case image(position: Int, IMSMetadata)
+            case skipped(AccountWarning)
+        }
+        /// The region the document or its file name names, for images that name none.
+        let fallbackRegion: String?
+    }
+
+    /// Parses and checks one list file without adding it (the part of `add(document:)` that
+    /// needs no account). Throws as `add(document:)` does.
+    public static func read(document bytes: [UInt8], file: String) throws -> Document {
         guard bytes.count <= ImageAccount.maximumDocumentBytes else {
             throw ImageError(.limit, file: file, "\(bytes.count) bytes, more than the limit of \(ImageAccount.maximumDocumentBytes) for an image list")
         }
@@ -97,19 +117,35 @@ public struct ImageAccount: Sendable {
             throw ImageError(.limit, file: file, "\(objects.count) images in one file, more than the limit of \(ImageAccount.maximumImagesPerFile)")
         }
         let fallbackRegion = documentRegion.flatMap(Regions.normalizedID) ?? ImageAccount.region(fromFileName: file)
+        var entries: [Document.Entry] = []
+        entries.reserveCapacity(objects.count)
         for (position, object) in zip(1..., objects) {
             guard case let .object(members) = object else {
-                warn(file, "image \(position): expected an image object, found \(ImageAccount.describe(object)); skipped")
+                entries.append(.skipped(AccountWarning(
+                    file: file, message: "image \(position): expected an image object, found \(ImageAccount.describe(object)); skipped")))
                 continue
             }
-            let metadata: IMSMetadata
             do {
-                metadata = try IMSMetadata(fields: members, file: file)
+                entries.append(.image(position: position, try IMSMetadata(fields: members, file: file)))
             } catch let error as ImageError {
-                warn(file, "image \(position)\(ImageAccount.named(object)): \(error.message); skipped")
-                continue
+                entries.append(.skipped(AccountWarning(
+                    file: file, message: "image \(position)\(ImageAccount.named(object)): \(error.message); skipped")))
             }
-            try add(metadata, position: position, source: file, region: region, fallbackRegion: fallbackRegion)
+        }
+        return Document(file: file, entries: entries, fallbackRegion: fallbackRegion)
+    }
+
+    /// Adds the images of a document `read(document:file:)` gave, in the order they were in the
+    /// file; `region` as for `add(document:)`.
+    public mutating func add(_ document: Document, region: String? = nil) throws {
+        for entry in document.entries {
+            switch entry {
+            case let .image(position, metadata):
+                try add(metadata, position: position, source: document.file, region: region,
+                        fallbackRegion: document.fallbackRegion)
+            case let .skipped(warning):
+                warnings.append(warning)
+            }
         }
     }
 
