@@ -22,6 +22,10 @@ public struct ImageInfo: Sendable {
     public var virtualSize: UInt64
     /// Bytes the image occupies on the host (allocated blocks of every file that makes it up).
     public var actualSize: UInt64?
+    /// The size of the disk the image was made from, where the format records it apart from the
+    /// virtual size: a ZVHD or ZVHD2 footer's original size, which the driver rounds up to whole
+    /// GiB to give the virtual size (zvhd.c, zvhdinitializefooter). The disk-size rules judge this.
+    public var originalSize: UInt64?
     /// The format's allocation unit (cluster, grain, block) in bytes.
     public var clusterSize: UInt64?
     /// Whether the guest's data is encrypted in the image.

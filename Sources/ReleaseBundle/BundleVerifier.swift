@@ -93,7 +93,7 @@ public enum BundleVerifier {
         }
         let folderPath = folder
         let order = toHash.indices.sorted { toHash[$0].size > toHash[$1].size }
-        let results = await ParallelWork.map(toHash, width: width, order: order) { file -> Result<HashedFile, BundleError> in
+        let results = await ParallelWork.mapInBackground(toHash, width: width, order: order, batchSize: 1) { file -> Result<HashedFile, BundleError> in
             let path = BundleStage.join(folderPath, file.path)
             do throws(BundleError) { return .success(try FileHasher.hash(path: path, counter: counter)) }
             catch { return .failure(error) }

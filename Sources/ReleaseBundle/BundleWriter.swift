@@ -133,7 +133,7 @@ public final class BundleStage: @unchecked Sendable {
         }
         let order = items.indices.sorted { items[$0].size > items[$1].size }
         let base = partialPath + "/" + BundleStage.stagingFolder + "/"
-        let results = await ParallelWork.map(items, width: width, order: order) { item -> Result<HashedFile, BundleError> in
+        let results = await ParallelWork.mapInBackground(items, width: width, order: order, batchSize: 1) { item -> Result<HashedFile, BundleError> in
             do throws(BundleError) {
                 var info = stat()
                 let mode: mode_t = stat(item.source, &info) == 0 && (info.st_mode & S_IXUSR) != 0 ? 0o755 : 0o644

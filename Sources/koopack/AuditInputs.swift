@@ -45,7 +45,7 @@ enum AuditInputs {
                 files.append(path)
             }
         }
-        let read: [Result<ImageAccount.Document, any Error>] = concurrentMap(files) { file in
+        let read: [Result<ImageAccount.Document, any Error>] = ParallelWork.map(files) { file in
             Result { try readDocument(file) }
         }
         return Dictionary(zip(files, read), uniquingKeysWith: { first, _ in first })

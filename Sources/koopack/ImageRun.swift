@@ -23,7 +23,7 @@ func runOverImages<Output: Sendable>(
             outcomes.append(.failure(imageError(error, naming: argument)))
         }
     }
-    let done: [Result<Output, ImageError>] = await parallelMap(jobs) { input in
+    let done: [Result<Output, ImageError>] = await ParallelWork.mapInBackground(jobs) { input in
         do { return .success(try work(input)) }
         catch { return .failure(imageError(error, naming: input.displayName)) }
     }

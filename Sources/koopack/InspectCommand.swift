@@ -90,7 +90,7 @@ struct InspectCommand: AsyncParsableCommand {
     /// image is read on the main thread with no task or thread started.
     static func run(_ request: InspectRequest) -> Int32 {
         let inspector = ImageInspector()
-        let outcomes: [Outcome] = concurrentMap(request.images) { path in
+        let outcomes: [Outcome] = ParallelWork.map(request.images) { path in
             do { return .info(try inspector.inspect(path: path, guest: request.guest)) }
             catch let error as ImageError { return .failed(error.attributed(to: path)) }
             catch { return .failed(ImageError(.io, file: path, "\(error)")) }

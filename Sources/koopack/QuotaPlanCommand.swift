@@ -88,5 +88,5 @@ struct QuotaPlanCommand: AsyncParsableCommand {
 /// Runs blocking per-file work (hashing, copying) on at most one task per core, one file per
 /// task, and returns the results in input order.
 func parallelFiles<Output: Sendable>(_ paths: [String], _ work: @escaping @Sendable (String) -> Output) async -> [Output] {
-    await ParallelWork.map(paths, work)
+    await ParallelWork.mapInBackground(paths, batchSize: 1, work)
 }

@@ -48,7 +48,7 @@ extension ReleaseReview {
                 review.add("specification \(spec.name): IMS image \(id)", findings)
             }
         }
-        let results: [Result<ImageCheckResult, Error>] = await parallelMap(jobs) { job in
+        let results: [Result<ImageCheckResult, Error>] = await ParallelWork.mapInBackground(jobs) { job in
             do { return .success(try ImageCheck.run(job.input, context: job.context)) }
             catch { return .failure(error) }
         }

@@ -16,6 +16,7 @@ public enum ZVHDFormat: ImageFormat {
     public static func inspect(_ source: any ByteSource, context: InspectContext) throws -> ImageInfo {
         let image = try ZVHDImage.read(source)
         var info = ImageInfo(filename: context.filename, format: name, virtualSize: image.footer.virtualSize)
+        info.originalSize = image.footer.originalSize
         info.warnings = image.warnings
         info.formatSpecific = image.formatSpecific
         return info

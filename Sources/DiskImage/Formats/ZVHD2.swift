@@ -17,6 +17,7 @@ public enum ZVHD2Format: ImageFormat {
     public static func inspect(_ source: any ByteSource, context: InspectContext) throws -> ImageInfo {
         let image = try ZVHD2Image.read(source)
         var info = ImageInfo(filename: context.filename, format: name, virtualSize: image.footer.virtualSize)
+        info.originalSize = image.footer.originalSize
         info.clusterSize = UInt64(image.fields.blockSize)
         info.warnings = image.warnings
         info.corrupt = image.corrupt

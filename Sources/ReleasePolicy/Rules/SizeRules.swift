@@ -42,13 +42,24 @@ extension Rules {
             [size.evidence, ("near limit", String(input.profile.nearLimitBytes))])
     }
 
+    /// The disk size KG116 and KG121 judge, and the evidence name that says which it is: the
+    /// original size where the format records one (a ZVHD or ZVHD2 export, whose virtual size is
+    /// that rounded up to whole GiB), else the virtual size.
+    ///
+    /// *Assumed*: IMS sees the disk the seller made, not the driver's rounded-up size.
+    static func judgedDiskSize(_ info: ImageInfo) -> (bytes: UInt64, name: String) {
+        if let original = info.originalSize { return (original, "original-size") }
+        return (info.virtualSize, "virtual-size")
+    }
+
     /// KG116: `min_disk` is smaller than the disk the image holds.
     public static let minDiskTooSmall: Rule = Rule(.minDiskTooSmall) { rule, input in
         guard let minDisk = input.imageCase.metadata?.minDisk, let info = input.imageCase.info else { return [] }
-        guard diskBytes(gb: minDisk) < info.virtualSize else { return [] }
+        let disk = judgedDiskSize(info)
+        guard diskBytes(gb: minDisk) < disk.bytes else { return [] }
         return rule.finding(
-            "min_disk is \(minDisk) GB but \(input.imageCase.fileName) holds a disk of \(NumberText.bytes(info.virtualSize)).",
-            [("min_disk", String(minDisk)), ("virtual-size", String(info.virtualSize))])
+            "min_disk is \(minDisk) GB but \(input.imageCase.fileName) holds a disk of \(NumberText.bytes(disk.bytes)) (its \(disk.name)).",
+            [("min_disk", String(minDisk)), (disk.name, String(disk.bytes))])
     }
 
     /// KG121: a system disk must be 40 to 1,024 GB.
@@ -56,9 +67,9 @@ extension Rules {
         let profile = input.profile
         var evidence: [(String, String)] = []
         var problems: [String] = []
-        if let info = input.imageCase.info, info.virtualSize > diskBytes(gb: profile.maxSystemDiskGB) {
-            evidence.append(("virtual-size", String(info.virtualSize)))
-            problems.append("the virtual size \(NumberText.bytes(info.virtualSize)) is over \(profile.maxSystemDiskGB) GB")
+        if let info = input.imageCase.info, case let disk = judgedDiskSize(info), disk.bytes > diskBytes(gb: profile.maxSystemDiskGB) {
+            evidence.append((disk.name, String(disk.bytes)))
+            problems.append("the \(disk.name) \(NumberText.bytes(disk.bytes)) is over \(profile.maxSystemDiskGB) GB")
         }
         if let minDisk = input.imageCase.metadata?.minDisk,
            minDisk < profile.minSystemDiskGB || minDisk > profile.maxSystemDiskGB {
