@@ -5,7 +5,9 @@ machine falls on all of them alike. Prints one line per command: its median wall
 microseconds, then its name.
 
 Usage: interleave.py RUNS WARMUP NAME=COMMAND... where COMMAND is split on spaces (no quoting;
-the bench's paths have no spaces). Exits 2 when a command fails (an exit status other than 0 or
+the bench's paths have no spaces). A COMMAND that starts with `fresh:PATH ` has PATH removed
+before each of its runs, untimed, so a command that writes PATH writes a new file every time
+(replacing a file by rename makes ext4 flush the new one first, which writing in place does not). Exits 2 when a command fails (an exit status other than 0 or
 1, the statuses koopack uses for a finished judgement)."""
 import os
 import statistics
@@ -32,15 +34,21 @@ def main():
     commands = []
     for spec in sys.argv[3:]:
         name, _, command = spec.partition("=")
-        commands.append((name, command.split()))
+        argv = command.split()
+        fresh = None
+        if argv and argv[0].startswith("fresh:"):
+            fresh = argv.pop(0)[len("fresh:"):]
+        commands.append((name, argv, fresh))
     devnull = os.open(os.devnull, os.O_WRONLY)
-    times = {name: [] for name, _ in commands}
+    times = {name: [] for name, _, _ in commands}
     for round_number in range(warmup + runs):
-        for name, argv in commands:
+        for name, argv, fresh in commands:
+            if fresh and os.path.exists(fresh):
+                os.unlink(fresh)
             elapsed = run(argv, devnull)
             if round_number >= warmup:
                 times[name].append(elapsed)
-    for name, _ in commands:
+    for name, _, _ in commands:
         print(f"{statistics.median(times[name]) / 1000:.0f} {name}")
 
 

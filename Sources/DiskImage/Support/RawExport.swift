@@ -17,6 +17,9 @@ public enum RawExport {
     /// Bytes per unit of work: a few MiB keeps system calls and block-map lookups cheap and
     /// memory per worker small.
     public static let chunkSize = 4 << 20
+    /// Bytes read at once where the block map does not say zeros: small enough that the zero
+    /// run after an allocated cluster is skipped rather than read, large enough to keep reads few.
+    static let dataPiece = 64 << 10
     /// Zeros are left as holes in runs of this many aligned bytes (qemu-img's default `-S 4k`).
     public static let sparseUnit = 4096
 
@@ -86,14 +89,40 @@ public enum RawExport {
     private static func forEachChunk(of disk: any ByteSource, workers: Int, control: Control,
                                      body: @escaping @Sendable (UInt64, [UInt8]) throws -> Void) throws {
         let width = disk.readsInOrderHint ? 1 : max(1, workers)
-        try run(Array(0..<chunkCount(disk.size)), width: width, control: control) { index in
+        try run(try chunksWithData(disk, width: width, control: control), width: width, control: control) { index in
             let (start, length) = range(of: index, in: disk.size)
-            let zeros = try zeroRun(disk, at: start, limit: length) / UInt64(sparseUnit) * UInt64(sparseUnit)
-            if zeros < length {
-                try body(start + zeros, try read(disk, start + zeros, length - zeros))
+            let end = start + length
+            var position = start
+            // Zero runs the block map knows are skipped; what may hold data is read a piece at
+            // a time, so a chunk with one allocated cluster reads that piece, not 4 MiB.
+            while position < end {
+                position += try zeroRun(disk, at: position, limit: end - position) / UInt64(sparseUnit) * UInt64(sparseUnit)
+                guard position < end else { break }
+                let piece = min(UInt64(dataPiece), end - position)
+                try body(position, try read(disk, position, piece))
+                position += piece
             }
             control.progress(length)
         }
+    }
+
+    /// The chunks that may hold data. With several workers the block map is asked first, on
+    /// this thread, and chunks it says are all zeros are only counted: on a mostly empty disk
+    /// the workers then share a few chunks instead of contending for the map's caches over
+    /// thousands of empty ones (which costs more than it saves on a busy machine).
+    private static func chunksWithData(_ disk: any ByteSource, width: Int, control: Control) throws -> [Int] {
+        let all = Array(0..<chunkCount(disk.size))
+        guard width > 1, disk is any ZeroRunSource else { return all }
+        var kept = [Int]()
+        for index in all {
+            let (start, length) = range(of: index, in: disk.size)
+            if try zeroRun(disk, at: start, limit: length) == length {
+                control.progress(length)
+            } else {
+                kept.append(index)
+            }
+        }
+        return kept
     }
 
     /// Calls `work` for each of `indices` on `width` threads (in order on one), stopping at the
