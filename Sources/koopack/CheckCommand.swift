@@ -37,8 +37,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var seller: SellerOptions
     @OptionGroup var released: ReleasedListOptions
 
-    @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
-    var policy: String?
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
@@ -62,7 +61,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest, scan: !noScan && !noGuest)
         do {
-            if let policy { context.profile = try PolicyProfile.load(yaml: try TextFiles.read(policy), file: policy) }
+            context.profile = try policy.profile()
             if let releasedList {
                 context.releasedIDs = try ReleaseRegister.parseList(try TextFiles.read(releasedList), file: releasedList).allIDs
             }

@@ -53,7 +53,7 @@ struct LedgerTests {
         #expect(try ledger.reservations(bundleID: "app-1.0").count == 3)
     }
 
-    @Test func usageCountsEachSHA256OncePerDayAcrossBundles() throws {
+    @Test func usageCountsAFileOncePerBundleThatUploadsIt() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
         let shared = file("eula.txt", 100, index: 1)
@@ -63,9 +63,10 @@ struct LedgerTests {
         _ = try ledger.reserve(plan: two, bundleID: "two")
         _ = try ledger.record(bundleID: "one")
         let usage = try #require(try ledger.usage(from: today, days: 1)[today])
-        #expect(usage.files == 3)
-        #expect(usage.bytes == 3100)
-        #expect(usage.sha256s == [digest(1), digest(2), digest(3)])
+        #expect(usage.files == 4)
+        #expect(usage.bytes == 3200)
+        #expect(usage.sha256s == [DayUsage.uploadKey(bundleID: "one", sha256: digest(1)), DayUsage.uploadKey(bundleID: "one", sha256: digest(2)),
+                                  DayUsage.uploadKey(bundleID: "two", sha256: digest(1)), DayUsage.uploadKey(bundleID: "two", sha256: digest(3))])
         #expect(try ledger.status(day: today).entries.count == 4)
     }
 
