@@ -28,12 +28,12 @@ struct QuotaCountingTests {
     @Test func twoBundlesSharingAnEULAOnOneDayAreFourteenUploadsSoOneSpills() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
-        let limits = limits(files: 13)
+        let quota = limits(files: 13)
         let eula = file("eula.txt", 100, index: 1, role: "eula")
         let first = [eula] + files(6, size: 1000, firstIndex: 10)
         let second = [eula] + files(6, size: 1000, firstIndex: 20)
-        try bundle(first, as: "webstack", on: ledger, limits: limits)
-        let (plan, _) = try bundle(second, as: "mailstack", on: ledger, limits: limits)
+        try bundle(first, as: "webstack", on: ledger, limits: quota)
+        let (plan, _) = try bundle(second, as: "mailstack", on: ledger, limits: quota)
         #expect(plan.days.map(\.day) == [today, tomorrow])
         #expect(plan.days.map(\.files.count) == [6, 1])
         let usage = try ledger.usage(from: today, days: 2)
@@ -55,13 +55,13 @@ struct QuotaCountingTests {
     @Test func bundlingTheSameProductAgainCancelsTheEarlierReservationsAndRefusesToRecordThem() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
-        let limits = limits(files: 10)
+        let quota = limits(files: 10)
         let release = files(7, size: 1000, firstIndex: 1)
-        try bundle(release, as: "acme-webstack-2-4-20261125-0000000a", product: "acme-webstack-2-4", on: ledger, limits: limits)
+        try bundle(release, as: "acme-webstack-2-4-20261125-0000000a", product: "acme-webstack-2-4", on: ledger, limits: quota)
         // An unrelated product's bundle keeps its reservations.
-        try bundle(files(2, size: 10, firstIndex: 50), as: "other-1-0-20261125-0000000b", product: "other-1-0", on: ledger, limits: limits)
+        try bundle(files(2, size: 10, firstIndex: 50), as: "other-1-0-20261125-0000000b", product: "other-1-0", on: ledger, limits: quota)
         let (plan, result) = try bundle(release, as: "acme-webstack-2-4-20261125-0000000c", product: "acme-webstack-2-4",
-                                        on: ledger, limits: limits)
+                                        on: ledger, limits: quota)
         // Without superseding, 7 + 2 + 7 files would not fit 10 a day.
         #expect(plan.days.map(\.day) == [today])
         #expect(result.superseded == [SupersededBundle(bundleID: "acme-webstack-2-4-20261125-0000000a", cancelled: 7)])
@@ -85,10 +85,10 @@ struct QuotaCountingTests {
     @Test func uploadsAlreadyRecordedStayWhenTheReleaseIsBundledAgain() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
-        let limits = limits(files: 100)
-        try bundle(files(3, size: 10, firstIndex: 1), as: "acme-20261125-00000001", product: "acme", on: ledger, limits: limits)
+        let quota = limits(files: 100)
+        try bundle(files(3, size: 10, firstIndex: 1), as: "acme-20261125-00000001", product: "acme", on: ledger, limits: quota)
         #expect(try ledger.record(bundleID: "acme-20261125-00000001") == 3)
-        let (_, result) = try bundle(files(3, size: 10, firstIndex: 1), as: "acme-20261125-00000002", product: "acme", on: ledger, limits: limits)
+        let (_, result) = try bundle(files(3, size: 10, firstIndex: 1), as: "acme-20261125-00000002", product: "acme", on: ledger, limits: quota)
         #expect(result.superseded == [SupersededBundle(bundleID: "acme-20261125-00000001", cancelled: 0)])
         // The console saw the first upload: both count.
         #expect(try ledger.status(day: today).usage.files == 6)

@@ -161,7 +161,7 @@ import ImagePackage
     }
 
     @Test func aPolicyFileOverridesTheSiteItIsLoadedOver() throws {
-        let profile = try PolicyProfile.load(yaml: "max-package-bytes: 1000\n", file: "p.yaml", base: .site(.eu))
+        let profile = try PolicyProfile.load(yaml: "max-package-bytes: 1000\nnear-limit-bytes: 900\n", file: "p.yaml", base: .site(.eu))
         #expect(profile.allowedRegions == ["eu-west-101"])
         #expect(profile.maxPackageBytes == 1000)
         let regions = try PolicyProfile.load(yaml: "allowed-regions: [AP-Singapore]\n", file: "p.yaml", base: .site(.eu))

@@ -1,5 +1,6 @@
 import Findings
 import DiskImage
+import ImagePackage
 import ReleasePolicy
 
 /// `koopack check` in text: per image, the verdict line, then the findings most severe first.
