@@ -50,7 +50,7 @@ extension Ledger {
     }
 
     func supersededBy(_ db: Database, _ bundleID: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT superseded_by FROM bundle WHERE bundle_id = ?", arguments: [bundleID])
+        try String.fetchOne(db, sql: "SELECT superseded_by FROM bundle_product WHERE bundle_id = ?", arguments: [bundleID])
     }
 
     /// Inside a reservation's transaction: records `bundleID` as a bundle of `productKey` and,
@@ -58,19 +58,19 @@ extension Ledger {
     /// bundle of that product not already superseded, marking them superseded by `bundleID`.
     func supersede(_ db: Database, productKey: String?, by bundleID: String, now: Int64) throws -> [SupersededBundle] {
         try db.execute(sql: """
-            INSERT INTO bundle (bundle_id, product_key, created_at) VALUES (?, ?, ?)
+            INSERT INTO bundle_product (bundle_id, product_key, created_at) VALUES (?, ?, ?)
             ON CONFLICT (bundle_id) DO NOTHING
             """, arguments: [bundleID, productKey ?? BundleIDs.productKey(ofBundleID: bundleID), now])
         guard let productKey else { return [] }
         let earlier = try String.fetchAll(db, sql: """
-            SELECT bundle_id FROM bundle
+            SELECT bundle_id FROM bundle_product
             WHERE product_key = ? AND bundle_id != ? AND superseded_by IS NULL ORDER BY created_at, bundle_id
             """, arguments: [productKey, bundleID])
         var superseded: [SupersededBundle] = []
         for old in earlier {
             try db.execute(sql: "DELETE FROM reservation WHERE bundle_id = ? AND state = 'reserved'", arguments: [old])
             let cancelled = db.changesCount
-            try db.execute(sql: "UPDATE bundle SET superseded_by = ?, superseded_at = ? WHERE bundle_id = ?",
+            try db.execute(sql: "UPDATE bundle_product SET superseded_by = ?, superseded_at = ? WHERE bundle_id = ?",
                            arguments: [bundleID, now, old])
             superseded.append(SupersededBundle(bundleID: old, cancelled: cancelled))
         }

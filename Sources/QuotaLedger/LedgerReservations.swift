@@ -233,7 +233,7 @@ extension Ledger {
             SELECT day, bundle_id, sha256, MAX(size) AS size FROM reservation
             WHERE day BETWEEN ? AND ?
               AND NOT (state = 'reserved' AND ? IS NOT NULL
-                       AND bundle_id IN (SELECT bundle_id FROM bundle WHERE product_key = ?))
+                       AND bundle_id IN (SELECT bundle_id FROM bundle_product WHERE product_key = ?))
             GROUP BY day, bundle_id, sha256
             """, arguments: [first.description, last.description, supersedingProduct, supersedingProduct])
         var usage: [UploadDay: DayUsage] = [:]
@@ -251,7 +251,7 @@ extension Ledger {
 
     func requireBundle(_ db: Database, _ bundleID: String, _ ledgerPath: String) throws {
         let count = try Int.fetchOne(db, sql: """
-            SELECT (SELECT COUNT(*) FROM reservation WHERE bundle_id = ?) + (SELECT COUNT(*) FROM bundle WHERE bundle_id = ?)
+            SELECT (SELECT COUNT(*) FROM reservation WHERE bundle_id = ?) + (SELECT COUNT(*) FROM bundle_product WHERE bundle_id = ?)
             """, arguments: [bundleID, bundleID]) ?? 0
         if count == 0 { throw LedgerError(ledgerPath: ledgerPath, .unknownBundle(bundleID: bundleID)) }
     }

@@ -16,7 +16,6 @@ struct DomainCorrectionBundleTests {
         let line = try #require(run.stdout.split(separator: "\n").first { $0.contains("specification Enterprise") })
         #expect(line == "specification Enterprise: IMS image \(Self.enterpriseID): unchecked", "\(run.stdout)")
         #expect(run.stdout.contains(" KG122 "), "\(run.stdout)")
-        #expect(!run.stdout.contains("metadata=none"), "\(run.stdout)")
         #expect(FileManager.default.fileExists(atPath: release.scratch.file("bundle") + "/manifest.json"))
     }
 
