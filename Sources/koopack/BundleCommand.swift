@@ -37,6 +37,11 @@ struct BundleCommand: AsyncParsableCommand {
 
             KOOPACK_NOW=SECONDS (seconds since 1970) sets "now" for the quota's day, as a testing aid.
 
+            An image known only by its ID is unchecked (KG122, a warning): the bundle is still \
+            written unless --strict, which makes any warning fail. Bundling the same release \
+            (same product name) again supersedes the earlier bundle: its reservations not yet \
+            recorded as uploaded are cancelled, its folder is left as it is.
+
             Exit status: 0 bundle written, 1 the release is not eligible, 2 a usage error, an \
             unreadable input, DIR already exists, or the ledger refused.
             """)
