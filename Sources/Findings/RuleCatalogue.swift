@@ -2,7 +2,7 @@
 /// report and SARIF's `tool.driver.rules` give. Looking a rule up is total: `definition(_:)` is a
 /// switch over `RuleID`, so a rule without a definition does not compile.
 ///
-/// IDs, names and severities are DOMAIN.md's, word for word. KG122, KG123 and KG411–KG417 are
+/// IDs, names and severities are DOMAIN.md's, word for word. KG411–KG417 are
 /// defined here before anything fires them (`notYetEvaluated`), so later work only adds a check.
 public enum RuleCatalogue {
     /// Every rule's definition, in ID order.
@@ -15,7 +15,7 @@ public enum RuleCatalogue {
     /// Rules defined but not yet fired by any check. A rule leaves this set in the change that
     /// makes it fire.
     public static let notYetEvaluated: Set<RuleID> = [
-        .metadataMissing, .notExportable, .cloudCredentialsLeft, .machineIDBaked, .networkPinned,
+        .cloudCredentialsLeft, .machineIDBaked, .networkPinned,
         .bootReferenceMissing, .osEndOfLife, .privateKeyInSystem, .logsLeft,
     ]
 
@@ -41,8 +41,8 @@ public enum RuleCatalogue {
         case .sharedImage:
             return RuleDefinition(id: id, name: "shared-image", severity: .error,
                                   summary: "Shared images cannot be released.",
-                                  detail: "Fires when __imagetype or visibility is shared, or the image's owner is not the seller's project (--owner).",
-                                  remedy: "Build an ECS from a public image in your own account and make a private image from it.")
+                                  detail: "Fires when __imagetype or visibility is shared, or the image's owner is not the seller's project (--owner). Owned by the seller, it was shared out by the seller: remove its share members. Owned by another project: build your own from a public image.",
+                                  remedy: "Owner is the seller: remove the image's share members (IMS: delete image members). Owner is another project: build an ECS from a public image in your own account and make a private image from it.")
         case .encryptedImage:
             return RuleDefinition(id: id, name: "encrypted-image", severity: .error,
                                   summary: "Encrypted images cannot be released.",
@@ -65,8 +65,8 @@ public enum RuleCatalogue {
                                   remedy: "Rebuild from a public image.")
         case .packageTooLarge:
             return RuleDefinition(id: id, name: "package-too-large", severity: .error,
-                                  summary: "The image's files are larger than IMS imports.",
-                                  detail: "Fires when the image's files total more than 128 GiB (137,438,953,472 bytes), the profile's max-package-bytes.",
+                                  summary: "The image is larger than IMS imports.",
+                                  detail: "Fires when the image is more than 128 GiB (137,438,953,472 bytes, the profile's max-package-bytes): judged on the larger of the local files' total and IMS's __image_size when both are known (KooGallery copies the IMS image itself, not the exported file); the evidence names both.",
                                   remedy: "Compress (qemu-img convert -c -O qcow2) or shrink the image.")
         case .packageNearLimit:
             return RuleDefinition(id: id, name: "package-near-limit", severity: .warning,
@@ -101,7 +101,7 @@ public enum RuleCatalogue {
         case .firmwareMismatch:
             return RuleDefinition(id: id, name: "firmware-mismatch", severity: .error,
                                   summary: "hw_firmware_type disagrees with the guest's boot partitions.",
-                                  detail: "Fires when hw_firmware_type is uefi and the guest disk boots with BIOS only, or bios and the guest disk boots with UEFI only. A guest with both boot paths, or none found, does not fire.",
+                                  detail: "Fires when hw_firmware_type (absent means bios, as IMS's attribute table says) disagrees with the guest's boot partitions: a UEFI-only guest (GPT with an EFI system partition, no BIOS boot partition and no MBR boot code) under bios, or a BIOS-only guest under uefi; or when an ARM image (__support_arm true, architecture aarch64 or arm64) is not uefi. A guest with both boot paths, or none found, does not fire on its own.",
                                   remedy: "Set hw_firmware_type to the firmware the guest boots with.")
         case .minDiskTooSmall:
             return RuleDefinition(id: id, name: "min-disk-too-small", severity: .error,

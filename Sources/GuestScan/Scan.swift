@@ -110,7 +110,7 @@ public enum GuestScanner {
         findings += SSHKeys.privateKeys(homes: homes, reader: reader)
         findings += SSHKeys.hostKeys(reader: reader)
         findings += History.findings(homes: homes, reader: reader)
-        findings += CloudInit.missing(reader: reader)
+        findings += CloudInit.missing(reader: reader, metadata: metadata)
         findings += CloudInit.stateLeft(reader: reader)
         if let os { findings += OSMetadataCheck.findings(os: os, metadata: metadata) }
         findings = findings.inReportOrder()

@@ -130,6 +130,28 @@ public final class Ledger: Sendable {
                 CREATE INDEX release_register_by_product ON release_register (product_id);
                 """)
         }
+        migrator.registerMigration("v2: bundles by product, for superseding") { db in
+            try db.execute(sql: """
+                CREATE TABLE bundle_product (
+                    bundle_id TEXT PRIMARY KEY,
+                    product_key TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    superseded_by TEXT,
+                    superseded_at INTEGER
+                );
+                CREATE INDEX bundle_product_by_key ON bundle_product (product_key);
+                """)
+            // Every bundle already in the ledger gets its row, its product read back from its ID
+            // (`BundleIDs.productKey`); no reservation is touched.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT bundle_id, MIN(created_at) AS created_at FROM reservation GROUP BY bundle_id
+                """)
+            for row in rows {
+                let bundleID: String = row["bundle_id"]
+                try db.execute(sql: "INSERT INTO bundle_product (bundle_id, product_key, created_at) VALUES (?, ?, ?)",
+                               arguments: [bundleID, BundleIDs.productKey(ofBundleID: bundleID), row["created_at"] as Int64])
+            }
+        }
         return migrator
     }
 

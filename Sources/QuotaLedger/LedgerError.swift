@@ -19,6 +19,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case bundleAlreadyReserved(bundleID: String)
         /// The ledger holds nothing for this bundle.
         case unknownBundle(bundleID: String)
+        /// A newer bundle of the same product superseded this one: its reservations were
+        /// cancelled, so there is nothing of it to record.
+        case bundleSuperseded(bundleID: String, by: String)
         /// An argument the ledger cannot store (an empty bundle ID, a malformed SHA-256, ...).
         case invalidInput(reason: String)
     }
@@ -59,6 +62,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "ledger \(ledgerPath): bundle \(bundleID) already has reservations (cancel them first)"
         case .unknownBundle(let bundleID):
             return "ledger \(ledgerPath): no reservations for bundle \(bundleID)"
+        case .bundleSuperseded(let bundleID, let newer):
+            return "ledger \(ledgerPath): bundle \(bundleID) was superseded by bundle \(newer) of the same release: upload and record that one"
         case .invalidInput(let reason):
             return "ledger \(ledgerPath): \(reason)"
         }

@@ -43,6 +43,8 @@ public struct ReservationResult: Sendable, Equatable {
     public var reservedAt: Int64
     /// The days booked, in calendar order.
     public var days: [Day]
+    /// The earlier bundles of the same product this booking superseded.
+    public var superseded: [SupersededBundle] = []
     /// Rows written in all.
     public var rows: Int { days.reduce(0) { $0 + $1.files } }
 }
@@ -57,18 +59,30 @@ public struct DayStatus: Sendable, Equatable {
     public var entries: [ReservationEntry]
     /// The bundles with rows that day, sorted.
     public var bundleIDs: [String] { Array(Set(entries.map(\.bundleID))).sorted() }
+
+    /// What each bundle uses that day (a file named twice in one bundle is one upload), sorted
+    /// by bundle ID: the totals add up to `usage`.
+    public var bundleUsage: [(bundleID: String, usage: DayUsage)] {
+        bundleIDs.map { id in
+            (id, entries.filter { $0.bundleID == id }.reduce(DayUsage.zero) { $0.adding(sha256: $1.file.sha256, size: $1.file.size) })
+        }
+    }
 }
 
 extension Ledger {
-    /// Distinct usage (files and bytes by SHA-256, reserved and uploaded together) of each day
-    /// from `day` for `days` days (at most `maximumUsageWindowDays`). Days without rows are
-    /// absent from the result: they are unused.
-    public func usage(from day: UploadDay, days: Int) throws(LedgerError) -> [UploadDay: DayUsage] {
+    /// The usage (uploads and bytes, reserved and uploaded together) of each day from `day` for
+    /// `days` days (at most `maximumUsageWindowDays`). A file counts once for each bundle that
+    /// uploads it (the console counts uploads), once however often one bundle names it. With
+    /// `supersedingProduct`, the rows still reserved by that product's bundles are left out:
+    /// the bundle about to be booked supersedes them. Days without rows are absent from the
+    /// result: they are unused.
+    public func usage(from day: UploadDay, days: Int,
+                      supersedingProduct: String? = nil) throws(LedgerError) -> [UploadDay: DayUsage] {
         guard days > 0 else { return [:] }
         let count = min(days, Ledger.maximumUsageWindowDays)
         let last = day.adding(days: count - 1) ?? UploadDay.latest
         return try access("read usage") { queue in
-            try queue.read { db in try self.usage(db, from: day, through: last) }
+            try queue.read { db in try self.usage(db, from: day, through: last, supersedingProduct: supersedingProduct) }
         }
     }
 
@@ -77,14 +91,18 @@ extension Ledger {
     /// nothing) if any day that the plan adds to would pass `plan.limits`; so concurrent
     /// processes can never overbook a day. With `replacing`, the bundle's earlier bookings that
     /// are not yet uploaded are dropped first (in the same transaction); without it a bundle
-    /// that already has rows is refused with `bundleAlreadyReserved`.
-    public func reserve(plan: UploadPlan, bundleID: String, replacing: Bool = false) throws(LedgerError) -> ReservationResult {
-        try reserve(plan: plan, bundleID: bundleID, replacing: replacing, afterInsertingRow: { _ in })
+    /// that already has rows is refused with `bundleAlreadyReserved`. With `productKey`
+    /// (`BundleIDs.productKey(ofProduct:)`), the same transaction supersedes the product's
+    /// earlier bundles: their reservations not yet uploaded are cancelled (`superseded` in the
+    /// result says whose) and `record` on them is refused.
+    public func reserve(plan: UploadPlan, bundleID: String, replacing: Bool = false,
+                        productKey: String? = nil) throws(LedgerError) -> ReservationResult {
+        try reserve(plan: plan, bundleID: bundleID, replacing: replacing, productKey: productKey, afterInsertingRow: { _ in })
     }
 
     /// `reserve`, calling `afterInsertingRow(rowsSoFar)` after each row is written: a throw
     /// from it rolls the whole booking back (used to prove that an interrupted booking leaves nothing).
-    func reserve(plan: UploadPlan, bundleID: String, replacing: Bool,
+    func reserve(plan: UploadPlan, bundleID: String, replacing: Bool, productKey: String? = nil,
                  afterInsertingRow: (Int) throws -> Void) throws(LedgerError) -> ReservationResult {
         try validate(bundleID, "bundle ID")
         for file in plan.files {
@@ -105,7 +123,9 @@ extension Ledger {
         return try access("reserve bundle \(bundleID)") { queue in
             try queue.writeWithoutTransaction { db in
                 var booked: [ReservationResult.Day] = []
+                var superseded: [SupersededBundle] = []
                 try db.inTransaction(.immediate) {
+                    superseded = try self.supersede(db, productKey: productKey, by: bundleID, now: now)
                     let existing = try Int.fetchOne(
                         db, sql: "SELECT COUNT(*) FROM reservation WHERE bundle_id = ?", arguments: [bundleID]) ?? 0
                     if existing > 0 {
@@ -140,7 +160,7 @@ extension Ledger {
                     }
                     return .commit
                 }
-                return ReservationResult(bundleID: bundleID, reservedAt: now, days: booked)
+                return ReservationResult(bundleID: bundleID, reservedAt: now, days: booked, superseded: superseded)
             }
         }
     }
@@ -156,6 +176,9 @@ extension Ledger {
         let ledgerPath = path
         return try access("record bundle \(bundleID)") { queue in
             try queue.write { db in
+                if let newer = try self.supersededBy(db, bundleID) {
+                    throw LedgerError(ledgerPath: ledgerPath, .bundleSuperseded(bundleID: bundleID, by: newer))
+                }
                 try self.requireBundle(db, bundleID, ledgerPath)
                 try db.execute(sql: """
                     UPDATE reservation SET state = 'uploaded', uploaded_at = ?, day = COALESCE(?, day)
@@ -202,15 +225,22 @@ extension Ledger {
 
     // MARK: Queries inside a transaction
 
-    func usage(_ db: Database, from first: UploadDay, through last: UploadDay) throws -> [UploadDay: DayUsage] {
+    /// Each day's uploads: one per bundle and digest (`DayUsage.uploadKey`), leaving out the
+    /// rows still reserved by bundles of `supersedingProduct`.
+    func usage(_ db: Database, from first: UploadDay, through last: UploadDay,
+               supersedingProduct: String? = nil) throws -> [UploadDay: DayUsage] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT day, sha256, MAX(size) AS size FROM reservation
-            WHERE day BETWEEN ? AND ? GROUP BY day, sha256
-            """, arguments: [first.description, last.description])
+            SELECT day, bundle_id, sha256, MAX(size) AS size FROM reservation
+            WHERE day BETWEEN ? AND ?
+              AND NOT (state = 'reserved' AND ? IS NOT NULL
+                       AND bundle_id IN (SELECT bundle_id FROM bundle_product WHERE product_key = ?))
+            GROUP BY day, bundle_id, sha256
+            """, arguments: [first.description, last.description, supersedingProduct, supersedingProduct])
         var usage: [UploadDay: DayUsage] = [:]
         for row in rows {
             let day = try self.day(row["day"])
-            usage[day] = (usage[day] ?? .zero).adding(sha256: row["sha256"], size: try size(row["size"]))
+            let key = DayUsage.uploadKey(bundleID: row["bundle_id"], sha256: row["sha256"])
+            usage[day] = (usage[day] ?? .zero).adding(sha256: key, size: try size(row["size"]))
         }
         return usage
     }
@@ -220,8 +250,9 @@ extension Ledger {
     }
 
     func requireBundle(_ db: Database, _ bundleID: String, _ ledgerPath: String) throws {
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reservation WHERE bundle_id = ?",
-                                     arguments: [bundleID]) ?? 0
+        let count = try Int.fetchOne(db, sql: """
+            SELECT (SELECT COUNT(*) FROM reservation WHERE bundle_id = ?) + (SELECT COUNT(*) FROM bundle_product WHERE bundle_id = ?)
+            """, arguments: [bundleID, bundleID]) ?? 0
         if count == 0 { throw LedgerError(ledgerPath: ledgerPath, .unknownBundle(bundleID: bundleID)) }
     }
 

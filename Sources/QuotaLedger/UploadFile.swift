@@ -38,8 +38,16 @@ public struct DayUsage: Sendable, Hashable, CustomStringConvertible {
     public var files: Int
     /// Bytes of those distinct files.
     public var bytes: UInt64
-    /// The digests counted (lower-case hex).
+    /// The uploads counted, by key: a digest (lower-case hex) for a plan's own files, which
+    /// count once however often they are named; `BUNDLE/DIGEST` (`uploadKey`) for the ledger's
+    /// rows, since each bundle uploads its own copy (the console counts uploads, DOMAIN.md).
     public var sha256s: Set<String>
+
+    /// The key of one bundle's upload of the file with digest `sha256`: two bundles uploading
+    /// the same bytes are two uploads.
+    public static func uploadKey(bundleID: String, sha256: String) -> String {
+        bundleID + "/" + sha256.lowercased()
+    }
 
     /// Nothing used.
     public static let zero = DayUsage(files: 0, bytes: 0)

@@ -75,6 +75,7 @@ public struct BundleTransaction: Sendable {
         lock.acquire()
         defer { lock.release() }
         var reserved: UploadPlan?
+        var superseded: [SupersededBundle] = []
         var manifest: BundleManifest?
         for _ in 0..<BundleTransaction.maximumReserveAttempts {
             if stop.isRaised { break }
@@ -97,7 +98,7 @@ public struct BundleTransaction: Sendable {
                 return outcome(of: error, stop: stop)
             }
             do {
-                _ = try ledger.reserve(plan: plan, bundleID: bundleID)
+                superseded = try ledger.reserve(plan: plan, bundleID: bundleID, productKey: productKey).superseded
                 reserved = plan
                 break
             } catch let error where error.isQuotaRefusal {
@@ -126,7 +127,8 @@ public struct BundleTransaction: Sendable {
         }
         journal.remove(bundleID: bundleID)
         lock.release()
-        var written = BundleWritten(manifest: manifest, plan: plan, path: stage.finalPath, ledgerPath: ledger.path)
+        var written = BundleWritten(manifest: manifest, plan: plan, path: stage.finalPath, ledgerPath: ledger.path,
+                                    superseded: superseded)
         if !imageIDs.isEmpty, let first = plan.days.first?.day {
             do {
                 try ledger.registerRelease(imageIDs: imageIDs, region: region, bundleID: bundleID, day: first)
@@ -137,12 +139,18 @@ public struct BundleTransaction: Sendable {
         return .written(written)
     }
 
-    /// The upload days of the staged files, from today on, on top of what the ledger holds.
+    /// The release's product as the ledger knows it: bundling the same release again
+    /// supersedes the earlier bundle's reservations not yet uploaded.
+    var productKey: String { BundleIDs.productKey(ofProduct: release.product.name) }
+
+    /// The upload days of the staged files, from today on, on top of what the ledger holds
+    /// (less the reservations this bundle supersedes).
     func plan(_ staged: [StagedFile]) throws(LedgerError) -> UploadPlan {
         let uploads = staged.map { UploadFile(name: $0.item.name, size: $0.hashed.size, sha256: $0.hashed.sha256, role: $0.item.role) }
         let today = clock.today(limits)
         return UploadPlanner.plan(files: uploads, limits: limits, startDay: today,
-                                  used: try ledger.usage(from: today, days: Ledger.maximumUsageWindowDays))
+                                  used: try ledger.usage(from: today, days: Ledger.maximumUsageWindowDays,
+                                                         supersedingProduct: productKey))
     }
 
     /// Moves the staged files into their days' folders and writes the manifest for `plan`.
@@ -165,19 +173,10 @@ public struct BundleTransaction: Sendable {
         return .failed(error.description)
     }
 
-    /// `acme-webstack-2-4-20261125-1a2b3c4d`: the product's name, the day, and 32 random bits.
+    /// `acme-webstack-2-4-20261125-1a2b3c4d`: the product's name (`BundleIDs.productKey`), the
+    /// day, and 32 random bits.
     public static func newBundleID(product: String, today: UploadDay) -> String {
-        var slug = ""
-        for character in product.lowercased() {
-            if character.isASCII && (character.isLetter || character.isNumber) {
-                slug.append(character)
-            } else if !slug.isEmpty && !slug.hasSuffix("-") {
-                slug.append("-")
-            }
-            if slug.count >= 40 { break }
-        }
-        while slug.hasSuffix("-") { slug.removeLast() }
-        if slug.isEmpty { slug = "bundle" }
+        let slug = BundleIDs.productKey(ofProduct: product)
         let day = today.description.filter { $0 != "-" }
         var random = SystemRandomNumberGenerator()
         let suffix = String(UInt32.random(in: 0...UInt32.max, using: &random), radix: 16)
@@ -216,6 +215,9 @@ public struct BundleWritten: Sendable {
     public var ledgerPath: String
     /// Why its images were not entered in the release register, when they were not.
     public var registerFailure: String?
+    /// The earlier bundles of the same release it superseded (their reservations not yet
+    /// uploaded were cancelled; their folders are left as they are).
+    public var superseded: [SupersededBundle] = []
 }
 
 /// An advisory lock (`flock`) on `LEDGER.lock`, held by a bundle transaction from planning to

@@ -38,6 +38,12 @@ public struct ReleaseReview: Sendable {
         sections.contains { $0.findings.contains { $0.severity == .error } }
     }
 
+    /// Whether the release may not be bundled: a section whose verdict is not eligible (an
+    /// error, or with `strict` a warning, an unchecked image included).
+    public func blocks(strict: Bool) -> Bool {
+        sections.contains { !Verdict(findings: $0.findings, strict: strict).isEligible }
+    }
+
     /// Whether any section has a finding at all.
     public var hasFindings: Bool {
         sections.contains { !$0.findings.isEmpty }

@@ -7,16 +7,44 @@ public struct GuestFacts: Sendable, Equatable {
     public var boot: BootMode
     /// Whether a filesystem was found (in a partition, or on the whole disk).
     public var hasFilesystem: Bool
+    /// The number of the EFI system partition, when there is one (KG115's evidence).
+    public var efiSystemPartition: Int?
+    /// The number of the GPT BIOS boot partition, when there is one (KG115's evidence).
+    public var biosBootPartition: Int?
 
-    public init(partitionTable: PartitionTable, boot: BootMode, hasFilesystem: Bool) {
+    public init(partitionTable: PartitionTable, boot: BootMode, hasFilesystem: Bool,
+                efiSystemPartition: Int? = nil, biosBootPartition: Int? = nil) {
         self.partitionTable = partitionTable
         self.boot = boot
         self.hasFilesystem = hasFilesystem
+        self.efiSystemPartition = efiSystemPartition
+        self.biosBootPartition = biosBootPartition
     }
 
     /// The facts of a guest view.
     public init(_ view: GuestView) {
-        self.init(partitionTable: view.partitionTable, boot: view.boot, hasFilesystem: view.hasFilesystem)
+        self.init(partitionTable: view.partitionTable, boot: view.boot, hasFilesystem: view.hasFilesystem,
+                  efiSystemPartition: view.partitions.first(where: \.isEFISystemPartition)?.index,
+                  biosBootPartition: view.partitions.first(where: { $0.type == GuestFacts.biosBootType })?.index)
+    }
+
+    /// The GPT partition type of a BIOS boot partition (GRUB's core image on a GPT disk).
+    static let biosBootType = "21686148-6449-6e6f-744e-656564454649"
+
+    /// What was seen on the disk that decides how it boots, in words: the EFI system
+    /// partition, the BIOS boot partition, boot code in the MBR (present or not).
+    public var bootEvidence: String {
+        var seen: [String] = ["\(partitionTable.rawValue) partition table"]
+        seen.append(efiSystemPartition.map { "EFI system partition \($0)" } ?? "no EFI system partition")
+        if partitionTable == .gpt {
+            seen.append(biosBootPartition.map { "BIOS boot partition \($0)" } ?? "no BIOS boot partition")
+            // A GPT disk boots with BIOS through a BIOS boot partition or boot code in its
+            // protective MBR (BootMode.of): without the one, BIOS booting means the other.
+            seen.append(boot.bootsWithBIOS && biosBootPartition == nil ? "boot code in the protective MBR" : "no MBR boot code")
+        } else if partitionTable == .mbr {
+            seen.append(boot.bootsWithBIOS ? "MBR boot code or an active partition" : "no MBR boot code")
+        }
+        return seen.joined(separator: ", ")
     }
 }
 

@@ -9,6 +9,6 @@ extension RuleCatalogue {
         Rules.packageNearLimit, Rules.regionNotAllowed, Rules.regionUnknown, Rules.notSelfContained,
         Rules.formatNotAccepted, Rules.headerDamaged, Rules.firmwareMismatch, Rules.minDiskTooSmall,
         Rules.releaseLocksImage, Rules.imageNotActive, Rules.backupOrigin, Rules.marketNotSupported,
-        Rules.diskSizeOutOfRange,
+        Rules.diskSizeOutOfRange, Rules.metadataMissing, Rules.notExportable,
     ]
 }

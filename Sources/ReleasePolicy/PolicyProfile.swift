@@ -17,9 +17,13 @@ public struct PolicyProfile: Sendable, Equatable {
     public var minSystemDiskGB: UInt64
     /// The largest system disk, in GB (KG121).
     public var maxSystemDiskGB: UInt64
+    /// The domain the site's API endpoints live under (`myhuaweicloud.com`, `myhuaweicloud.eu`).
+    public var endpointDomain: String
 
     public init(allowedRegions: [String], maxPackageBytes: UInt64, nearLimitBytes: UInt64,
-                acceptedFormats: [String], minSystemDiskGB: UInt64, maxSystemDiskGB: UInt64) {
+                acceptedFormats: [String], minSystemDiskGB: UInt64, maxSystemDiskGB: UInt64,
+                endpointDomain: String = Site.international.endpointDomain) {
+        self.endpointDomain = endpointDomain
         self.allowedRegions = allowedRegions
         self.maxPackageBytes = maxPackageBytes
         self.nearLimitBytes = nearLimitBytes
@@ -38,6 +42,15 @@ public struct PolicyProfile: Sendable, Equatable {
         minSystemDiskGB: 40,
         maxSystemDiskGB: 1024)
 
+    /// The built-in profile of `site`: KooGallery's limits with the site's regions and endpoint
+    /// domain (`--site`).
+    public static func site(_ site: Site) -> PolicyProfile {
+        var profile = kooGallery
+        profile.allowedRegions = site.regions.map(\.id)
+        profile.endpointDomain = site.endpointDomain
+        return profile
+    }
+
     /// The keys a profile file may set, each overriding one limit.
     public static let yamlKeys = [
         "allowed-regions", "max-package-bytes", "near-limit-bytes", "accepted-formats",
@@ -51,10 +64,11 @@ public struct PolicyProfile: Sendable, Equatable {
     public static let maximumListItems = 1_000
 
     /// Reads a YAML profile: a mapping whose keys (`yamlKeys`) override the same limits of
-    /// `kooGallery`; keys left out keep KooGallery's value. Region names may be console names or
-    /// IDs. An unknown key, a value of the wrong type or an inconsistent pair of limits is an
-    /// `ImageError` naming `file`, the line and the key.
-    public static func load(yaml: String, file: String) throws -> PolicyProfile {
+    /// `base` (KooGallery's international profile unless a site's is given); keys left out keep
+    /// the base's value. Region names may be console names or IDs. An unknown key, a value of
+    /// the wrong type or an inconsistent pair of limits is an `ImageError` naming `file`, the
+    /// line and the key.
+    public static func load(yaml: String, file: String, base: PolicyProfile = .kooGallery) throws -> PolicyProfile {
         guard yaml.utf8.count <= maximumYAMLBytes else {
             throw ImageError(.limit, file: file, "profile is \(yaml.utf8.count) bytes, more than the limit of \(maximumYAMLBytes)")
         }
@@ -65,7 +79,7 @@ public struct PolicyProfile: Sendable, Equatable {
             let problem = YAMLNodes.problem(error)
             throw ImageError(.invalid, file: file, problem.place + problem.message)
         }
-        var profile = PolicyProfile.kooGallery
+        var profile = base
         guard let root else { return profile }
         guard case let .mapping(mapping) = root else {
             throw ImageError(.invalid, file: file, "\(ProfileYAML.at(root))expected a mapping of profile keys, found \(YAMLNodes.describe(root))")

@@ -6,10 +6,53 @@ public struct Region: Sendable, Equatable, Hashable {
     public let id: String
 }
 
-/// The regions KooGallery accepts images from (DOMAIN.md), and the normalisation of region names.
+/// A Huawei Cloud site KooGallery sells on, with the regions its sellers may release image
+/// products from and the endpoint domain its APIs answer on. Each site is a built-in policy
+/// profile (`PolicyProfile.site(_:)`, `--site`); a `--policy` file still overrides it.
+///
+/// Where each fact comes from:
+/// - international: the regions are KooGallery's list of regions image products may come from
+///   ("Releasing Image Products", seller guide, Huawei Cloud international site); the endpoint
+///   domain is the one IMS's and IAM's endpoints use there (`ims.{region}.myhuaweicloud.com`).
+/// - eu: Huawei Cloud's EU site (huaweicloud.eu) lets sellers release image products only from
+///   EU-Dublin (region ID `eu-west-101`), and its endpoints are under `myhuaweicloud.eu`.
+public enum Site: String, Sendable, CaseIterable {
+    /// The international site: the eight regions of `Regions.international` (the default).
+    case international
+    /// The EU site: EU-Dublin only.
+    case eu
+
+    /// The regions image products may come from on this site, in the console's order.
+    public var regions: [Region] {
+        switch self {
+        case .international: return Regions.international
+        case .eu: return Regions.europe
+        }
+    }
+
+    /// The domain the site's API endpoints live under (`ims.{region}.DOMAIN`).
+    public var endpointDomain: String {
+        switch self {
+        case .international: return "myhuaweicloud.com"
+        case .eu: return "myhuaweicloud.eu"
+        }
+    }
+}
+
+/// The regions KooGallery accepts images from (DOMAIN.md), site by site, and the normalisation
+/// of region names.
 public enum Regions {
-    /// Every allowed region, in the order of the console's list.
-    public static let all: [Region] = [
+    /// Every region the international site allows, in the order of the console's list.
+    public static let all: [Region] = international
+
+    /// The EU site's one region (DOMAIN.md, "Sites and their regions").
+    public static let europe: [Region] = [
+        Region(consoleName: "EU-Dublin", id: "eu-west-101"),
+    ]
+
+    /// The international site's regions, in the order of the console's list (DOMAIN.md,
+    /// "Regions").
+    public static let international: [Region] = [
         Region(consoleName: "AF-Johannesburg", id: "af-south-1"),
         Region(consoleName: "AP-Bangkok", id: "ap-southeast-2"),
         Region(consoleName: "AP-Singapore", id: "ap-southeast-3"),
@@ -30,7 +73,7 @@ public enum Regions {
     /// Every region under its ID and its lower-cased console name.
     private static let byName: [String: Region] = {
         var table: [String: Region] = [:]
-        for region in all {
+        for region in Site.allCases.flatMap(\.regions) {
             table[region.id] = region
             table[region.consoleName.lowercased()] = region
         }

@@ -41,6 +41,7 @@ struct AuditCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     @OptionGroup var seller: SellerOptions
+    @OptionGroup var policy: PolicyOptions
 
     @Option(name: .long, help: ArgumentHelp("The ledger whose release register marks bundled images as released (default: $XDG_DATA_HOME/koopack/ledger.sqlite, when it exists).", valueName: "file"))
     var ledger: String?
@@ -67,7 +68,9 @@ struct AuditCommand: AsyncParsableCommand {
         var account = ImageAccount()
         var register = ReleaseRegister()
         var releaseIDs: [String] = []
+        let profile: PolicyProfile
         do {
+            profile = try policy.profile()
             register = try released.register().merging(try AuditInputs.ledgerRegister(ledger))
             if let release {
                 let loaded = try Release.load(path: release)
@@ -86,7 +89,7 @@ struct AuditCommand: AsyncParsableCommand {
                 failed = true
             }
         }
-        let full = ReleasePolicy.audit(account, register: register, sellerOwner: seller.owner)
+        let full = ReleasePolicy.audit(account, register: register, sellerOwner: seller.owner, profile: profile)
         for warning in full.warnings { Terminal.diagnose("\(warning.file): \(warning.message)") }
         let report = try state.map { full.filtered(states: try AuditReport.states(named: $0)) } ?? full
         switch format {

@@ -37,6 +37,11 @@ struct BundleCommand: AsyncParsableCommand {
 
             KOOPACK_NOW=SECONDS (seconds since 1970) sets "now" for the quota's day, as a testing aid.
 
+            An image known only by its ID is unchecked (KG122, a warning): the bundle is still \
+            written unless --strict, which makes any warning fail. Bundling the same release \
+            (same product name) again supersedes the earlier bundle: its reservations not yet \
+            recorded as uploaded are cancelled, its folder is left as it is.
+
             Exit status: 0 bundle written, 1 the release is not eligible, 2 a usage error, an \
             unreadable input, DIR already exists, or the ledger refused.
             """)
@@ -53,10 +58,17 @@ struct BundleCommand: AsyncParsableCommand {
     var link = false
 
     @OptionGroup var seller: SellerOptions
+    @OptionGroup var policy: PolicyOptions
+    @OptionGroup var strictness: StrictOptions
 
     func run() async throws {
         let limits = try quota.limits()
         let loaded: Release
+        let profile: PolicyProfile
+        do { profile = try policy.profile() } catch {
+            Terminal.diagnose("\(error)")
+            throw ExitCode(2)
+        }
         do {
             loaded = try Release.load(path: release)
         } catch let error as ReleaseFileError {
@@ -78,13 +90,13 @@ struct BundleCommand: AsyncParsableCommand {
         }
 
         // 1. Judge the release: images, documents, and files too large for any upload day.
-        let review = await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner)
+        let review = await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner, profile: profile)
         for problem in review.unreadable { Terminal.diagnose(problem) }
         if !review.unreadable.isEmpty { throw ExitCode(2) }
         let quotaFindings = items.filter { $0.size > limits.bytesPerDay }
             .map { QuotaBreach.fileOverDailyQuota(name: $0.name, size: $0.size, sha256: nil, bytesPerDay: limits.bytesPerDay).finding }
-        let blocked = review.hasErrors || !quotaFindings.isEmpty
-        if blocked || review.hasFindings { Terminal.write(BundleText.review(review, quota: quotaFindings)) }
+        let blocked = review.blocks(strict: strictness.strict) || !quotaFindings.isEmpty
+        if blocked || review.hasFindings { Terminal.write(BundleText.review(review, quota: quotaFindings, strict: strictness.strict)) }
         if blocked {
             Terminal.write("not bundled: the release is not eligible\n")
             throw ExitCode(1)

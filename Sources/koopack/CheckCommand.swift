@@ -9,7 +9,7 @@ import ReleasePolicy
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Judge each image against KooGallery's release rules (KG101-KG121).",
+        abstract: "Judge each image against KooGallery's release rules (KG101-KG123).",
         discussion: """
             An argument may be a disk image (with an optional sidecar NAME.json or NAME.EXT.json \
             holding its IMS metadata: one image object, a list, or an IMS list response \
@@ -19,7 +19,9 @@ struct CheckCommand: AsyncParsableCommand {
 
             Each image is classified (kind and provenance), then judged by every rule. Findings \
             are listed most severe first, each with its rule ID, evidence and remedy, and a \
-            verdict: eligible, eligible with warnings, or not eligible.
+            verdict: eligible, eligible with warnings, unchecked (known only by its ID: KG122), or \
+            not eligible. --site picks the site's built-in profile (international, the default, or \
+            eu: EU-Dublin only); --policy FILE overrides it.
 
             Exit status: 0 when every image is eligible, 1 when any is not (or has warnings, with \
             --strict), 2 when an input could not be read.
@@ -37,8 +39,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var seller: SellerOptions
     @OptionGroup var released: ReleasedListOptions
 
-    @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
-    var policy: String?
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
@@ -62,7 +63,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         var context = CheckContext(regionOverride: region, sellerOwner: owner, readGuest: !noGuest, scan: !noScan && !noGuest)
         do {
-            if let policy { context.profile = try PolicyProfile.load(yaml: try TextFiles.read(policy), file: policy) }
+            context.profile = try policy.profile()
             if let releasedList {
                 context.releasedIDs = try ReleaseRegister.parseList(try TextFiles.read(releasedList), file: releasedList).allIDs
             }

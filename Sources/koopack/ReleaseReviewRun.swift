@@ -6,7 +6,8 @@ import ReleasePolicy
 extension ReleaseReview {
     /// Judges `release`: each specification's image against KG1xx (in parallel), the documents
     /// against KG2xx.
-    static func run(_ release: Release, region: String?, owner: String?) async -> ReleaseReview {
+    static func run(_ release: Release, region: String?, owner: String?,
+                    profile: PolicyProfile = .kooGallery) async -> ReleaseReview {
         var review = ReleaseReview()
         review.registerRegion = release.specifications.first?.regions.first
         struct Job: Sendable {
@@ -18,7 +19,8 @@ extension ReleaseReview {
         }
         var jobs: [Job] = []
         for spec in release.specifications {
-            let context = CheckContext(regionOverride: region, releaseFileRegions: spec.regions, sellerOwner: owner)
+            let context = CheckContext(regionOverride: region, releaseFileRegions: spec.regions, sellerOwner: owner,
+                                       profile: profile)
             switch spec.image.source {
             case .file(let file):
                 do {

@@ -53,7 +53,7 @@ struct LedgerTests {
         #expect(try ledger.reservations(bundleID: "app-1.0").count == 3)
     }
 
-    @Test func usageCountsEachSHA256OncePerDayAcrossBundles() throws {
+    @Test func usageCountsAFileOncePerBundleThatUploadsIt() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
         let shared = file("eula.txt", 100, index: 1)
@@ -63,9 +63,10 @@ struct LedgerTests {
         _ = try ledger.reserve(plan: two, bundleID: "two")
         _ = try ledger.record(bundleID: "one")
         let usage = try #require(try ledger.usage(from: today, days: 1)[today])
-        #expect(usage.files == 3)
-        #expect(usage.bytes == 3100)
-        #expect(usage.sha256s == [digest(1), digest(2), digest(3)])
+        #expect(usage.files == 4)
+        #expect(usage.bytes == 3200)
+        #expect(usage.sha256s == [DayUsage.uploadKey(bundleID: "one", sha256: digest(1)), DayUsage.uploadKey(bundleID: "one", sha256: digest(2)),
+                                  DayUsage.uploadKey(bundleID: "two", sha256: digest(1)), DayUsage.uploadKey(bundleID: "two", sha256: digest(3))])
         #expect(try ledger.status(day: today).entries.count == 4)
     }
 
@@ -109,16 +110,21 @@ struct LedgerTests {
         #expect(try ledger.status(day: today).usage.files == 5)
     }
 
-    @Test func aPlanThatAddsNothingNewToAFullDayIsAccepted() throws {
+    @Test func aReBundleOfTheSameReleaseFitsAFullDayAndAnotherReleaseDoesNot() throws {
         let directory = try Scratch()
         let ledger = try open(directory)
         let limits = try QuotaLimits(filesPerDay: 2)
         let both = files(2, size: 10)
-        _ = try ledger.reserve(plan: UploadPlanner.planOnDay(files: both, day: today, limits: limits), bundleID: "a")
-        // The same two files again (a re-bundle): free, since they are already counted today.
-        let again = UploadPlanner.plan(files: both, limits: limits, startDay: today, used: try ledger.usage(from: today, days: 1))
+        _ = try ledger.reserve(plan: UploadPlanner.planOnDay(files: both, day: today, limits: limits),
+                               bundleID: "app-20261125-0000000a", productKey: "app")
+        // The same two files in another product's bundle: two more uploads, so tomorrow.
+        let other = UploadPlanner.plan(files: both, limits: limits, startDay: today, used: try ledger.usage(from: today, days: 2))
+        #expect(other.days.map(\.day) == [tomorrow])
+        // Bundled again as the same release: it supersedes the first booking, so today has room.
+        let again = UploadPlanner.plan(files: both, limits: limits, startDay: today,
+                                       used: try ledger.usage(from: today, days: 1, supersedingProduct: "app"))
         #expect(again.days.map(\.day) == [today])
-        #expect(try ledger.reserve(plan: again, bundleID: "b").days.first?.after.files == 2)
+        #expect(try ledger.reserve(plan: again, bundleID: "app-20261125-0000000b", productKey: "app").days.first?.after.files == 2)
     }
 
     @Test func aBundleIsReservedOnceUnlessReplaced() throws {
@@ -233,10 +239,11 @@ struct LedgerTests {
                                    bundleID: "app")
         }
         let again = try open(directory)
-        #expect(try again.status(day: today).usage == DayUsage(files: 2, bytes: 14, sha256s: [digest(1), digest(2)]))
-        // The schema was made once: GRDB's migration table lists the one migration.
+        #expect(try again.status(day: today).usage == DayUsage(files: 2, bytes: 14, sha256s: [
+            DayUsage.uploadKey(bundleID: "app", sha256: digest(1)), DayUsage.uploadKey(bundleID: "app", sha256: digest(2))]))
+        // The schema was made once: GRDB's migration table lists each migration once.
         let applied = try again.queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1: reservations and release register"])
+        #expect(applied == ["v1: reservations and release register", "v2: bundles by product, for superseding"])
     }
 
     @Test func openingMakesTheMissingDirectories() throws {

@@ -309,10 +309,14 @@ struct BundleConcurrencyTests {
         var processes: [Process] = []
         var outs: [String] = []
         for index in 0..<20 {
-            // Each release differs in its software file, so that every bundle adds a new file.
+            // Each release differs in its software file, so that every bundle adds a new file,
             let folder = base.scratch.file("release-\(index)")
             try FileManager.default.copyItem(atPath: base.folder, toPath: folder)
             try "#!/bin/sh\necho agent \(index)\n".write(toFile: folder + "/software/install-agent.sh", atomically: true, encoding: .utf8)
+            // ... and in its product: bundling one release again would supersede its earlier bundle.
+            let yaml = folder + "/release.yaml"
+            try (try String(contentsOfFile: yaml, encoding: .utf8)).replacingOccurrences(
+                of: "name: Acme WebStack 2.4", with: "name: Acme WebStack 2.4 build \(index)").write(toFile: yaml, atomically: true, encoding: .utf8)
             let out = base.scratch.file("bundle-\(index)")
             outs.append(out)
             processes.append(try startKoopack(

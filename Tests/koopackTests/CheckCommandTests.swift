@@ -35,6 +35,10 @@ enum Packages {
         let notes: [String]
         let kind: String
         let provenance: String
+        /// Options the package is checked with besides `--owner` (e.g. `--site eu`).
+        let arguments: [String]?
+        /// Words each named rule's remedy must contain (KG103's two remedies).
+        let remedies: [String: String]?
     }
 
     static func expected(_ name: String) throws -> Expected {
@@ -68,6 +72,8 @@ struct CheckReport {
     let region: String?
     let inputWarnings: [String]
     let inspect: [String: Any]
+    /// Each rule's remedy, as the report gives it.
+    let remedies: [String: String]
 
     init(_ object: [String: Any]) throws {
         image = try #require(object["image"] as? String)
@@ -79,6 +85,11 @@ struct CheckReport {
         errors = rules("error")
         warnings = rules("warning")
         notes = rules("note")
+        var remedies: [String: String] = [:]
+        for finding in findings {
+            if let rule = finding["rule"] as? String, let remedy = finding["remedy"] as? String { remedies[rule] = remedy }
+        }
+        self.remedies = remedies
         let classification = try #require(object["classification"] as? [String: Any])
         kind = try #require(classification["kind"] as? String)
         provenance = try #require(classification["provenance"] as? String)
@@ -110,9 +121,13 @@ struct CheckCommandTests {
         try Packages.make(name, in: folder)
         let expected = try Packages.expected(name)
 
-        let (status, reports, stderr) = try checkJSON(["--owner", Packages.owner, folder])
+        let extra = expected.arguments ?? []
+        let (status, reports, stderr) = try checkJSON(extra + ["--owner", Packages.owner, folder])
         #expect(stderr.isEmpty, "\(name): \(stderr)")
         let report = try #require(reports.count == 1 ? reports.first : nil, "\(name): one image expected, got \(reports.count)")
+        for (rule, words) in expected.remedies ?? [:] {
+            #expect(report.remedies[rule]?.contains(words) == true, "\(name): \(rule)'s remedy says \(words)")
+        }
         #expect(report.image == folder + "/" + expected.image)
         #expect(report.verdict == expected.verdict, "\(name)")
         #expect(report.errors == Set(expected.errors), "\(name)")
@@ -122,7 +137,7 @@ struct CheckCommandTests {
         #expect(report.provenance == expected.provenance, "\(name)")
         #expect(status == (expected.verdict == "not eligible" ? 1 : 0), "\(name)")
 
-        let text = try KoopackBinary.run(["check", "--owner", Packages.owner, folder], environment: ["NO_COLOR": "1"])
+        let text = try KoopackBinary.run(["check"] + extra + ["--owner", Packages.owner, folder], environment: ["NO_COLOR": "1"])
         #expect(text.status == status)
         #expect(text.stdout.contains(": \(expected.verdict)\n"), "\(name): \(text.stdout)")
         for rule in expected.errors + expected.warnings + expected.notes {

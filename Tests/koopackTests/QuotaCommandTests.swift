@@ -105,6 +105,10 @@ import Testing
         let secondRelease = release.scratch.file("release-2")
         try FileManager.default.copyItem(atPath: release.folder, toPath: secondRelease)
         try "#!/bin/sh\necho second\n".write(toFile: secondRelease + "/software/install-agent.sh", atomically: true, encoding: .utf8)
+        // Another product: bundling the same one again would supersede the first bundle.
+        let yaml = secondRelease + "/release.yaml"
+        try (try String(contentsOfFile: yaml, encoding: .utf8)).replacingOccurrences(
+            of: "name: Acme WebStack 2.4", with: "name: Acme WebStack 2.5").write(toFile: yaml, atomically: true, encoding: .utf8)
         #expect(try release.bundle(second, ["--files-per-day", "4"], yaml: secondRelease + "/release.yaml").status == 0)
         let ids = try [first, second].map { try #require(try readManifest($0)["bundle-id"] as? String) }
 

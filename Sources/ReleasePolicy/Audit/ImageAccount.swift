@@ -234,7 +234,7 @@ extension ImageAccount {
         if stem.hasSuffix(".json") { stem.removeLast(5) }
         let letters = Array(stem.unicodeScalars)
         var found: Set<String> = []
-        for region in Regions.all {
+        for region in Site.allCases.flatMap(\.regions) {
             for spelling in [canonical(region.id), canonical(region.consoleName)] {
                 if occursAlone(Array(spelling.unicodeScalars), in: letters) { found.insert(region.id) }
             }

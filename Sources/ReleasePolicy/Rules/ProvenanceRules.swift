@@ -5,17 +5,40 @@ import ImagePackage
 /// KG103, KG105, KG106, KG107, KG120: where the image came from decides whether it may be sold.
 extension Rules {
     /// KG103: a shared image, or one owned by another project, cannot be released (IMS IMG.0052).
+    /// The remedy depends on whose it is: owned by the seller's project (`--owner`, or the
+    /// project IMS answered for), the seller shared it out and can remove its share members;
+    /// owned by another project, the seller must build their own from a public image.
     public static let sharedImage: Rule = Rule(.sharedImage) { rule, input in
         guard let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
         if let type = metadata.imageType, type.lowercased() == "shared" { evidence.append(("__imagetype", type)) }
         if let visibility = metadata.visibility, visibility.lowercased() == "shared" { evidence.append(("visibility", visibility)) }
-        if let seller = input.imageCase.sellerOwner, !seller.isEmpty, let owner = metadata.owner, owner != seller {
+        let seller = input.imageCase.sellerOwner.flatMap { $0.isEmpty ? nil : $0 }
+        let owner = metadata.owner
+        if let seller, let owner, owner != seller {
             evidence.append(("owner", owner))
             evidence.append(("--owner", seller))
         }
-        return rule.finding("\(input.imageCase.fileName) is a shared image or belongs to another project.", evidence)
+        guard !evidence.isEmpty else { return [] }
+        let name = input.imageCase.fileName
+        if let seller, let owner, owner == seller {
+            evidence.append(("owner", owner))
+            evidence.append(("--owner", seller))
+            return [Finding(ruleID: rule.id, severity: rule.severity,
+                            message: "\(name) is the seller's own image, shared out to other projects.",
+                            evidence: evidence, remedy: sharedBySellerRemedy)]
+        }
+        let message = owner == nil || seller == nil
+            ? "\(name) is a shared image."
+            : "\(name) is a shared image owned by another project."
+        return [Finding(ruleID: rule.id, severity: rule.severity, message: message,
+                        evidence: evidence, remedy: sharedWithSellerRemedy)]
     }
+
+    /// KG103's remedy for an image the seller owns and shared out.
+    public static let sharedBySellerRemedy = "Remove the image's share members (IMS: delete image members); it stays your own image, with no need to rebuild it."
+    /// KG103's remedy for an image owned by another project (or whose owner is not known).
+    public static let sharedWithSellerRemedy = "Build an ECS from a public image in your own account and make a private image from it."
 
     /// KG105: a released image is locked: it can no longer be released again (IMS IMG.0049).
     public static let releasedImage: Rule = Rule(.releasedImage) { rule, input in

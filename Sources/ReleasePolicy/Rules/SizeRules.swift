@@ -11,12 +11,18 @@ extension Rules {
     /// Bytes in one GB of disk size (GiB; see above).
     static let bytesPerDiskGB: UInt64 = 1 << 30
 
-    /// The package size the size rules judge: the package's files, else the metadata's
-    /// `__image_size`; nil when neither is known.
-    static func packageSize(_ imageCase: ImageCase) -> (bytes: UInt64, evidence: (String, String))? {
-        if imageCase.packageBytes > 0 { return (imageCase.packageBytes, ("package bytes", String(imageCase.packageBytes))) }
-        if let size = imageCase.metadata?.imageSize, size > 0 { return (size, ("__image_size", String(size))) }
-        return nil
+    /// The size the size rules judge: the larger of the package's files and the metadata's
+    /// `__image_size` when both are known (KooGallery copies the IMS image itself, not the
+    /// exported file, so a compressed export under the limit does not clear an image over it),
+    /// else whichever is known; nil when neither is. The evidence names both when both are known.
+    static func packageSize(_ imageCase: ImageCase) -> (bytes: UInt64, evidence: [(String, String)])? {
+        let local = imageCase.packageBytes > 0 ? imageCase.packageBytes : nil
+        let ims = imageCase.metadata?.imageSize.flatMap { $0 > 0 ? $0 : nil }
+        var evidence: [(String, String)] = []
+        if let local { evidence.append(("package bytes", String(local))) }
+        if let ims { evidence.append(("__image_size", String(ims))) }
+        guard let bytes = [local, ims].compactMap({ $0 }).max() else { return nil }
+        return (bytes, evidence)
     }
 
     /// `gb` GB of disk in bytes, saturating (a metadata value cannot overflow the comparison).
@@ -25,12 +31,13 @@ extension Rules {
         return overflow ? UInt64.max : bytes
     }
 
-    /// KG108: the image's files total more than IMS imports (128 GiB).
+    /// KG108: the image (its files, or IMS's `__image_size`, whichever is larger) is more than
+    /// IMS imports (128 GiB).
     public static let packageTooLarge: Rule = Rule(.packageTooLarge) { rule, input in
         guard let size = packageSize(input.imageCase), size.bytes > input.profile.maxPackageBytes else { return [] }
         return rule.finding(
-            "\(input.imageCase.fileName) totals \(NumberText.bytes(size.bytes)), more than the limit of \(NumberText.bytes(input.profile.maxPackageBytes)).",
-            [size.evidence, ("limit", String(input.profile.maxPackageBytes))])
+            "\(input.imageCase.fileName) is \(NumberText.bytes(size.bytes)), more than the limit of \(NumberText.bytes(input.profile.maxPackageBytes)).",
+            size.evidence + [("limit", String(input.profile.maxPackageBytes))])
     }
 
     /// KG109: over 128 GB but not over 128 GiB. *Assumed*: the 128 GB limit could be decimal.
@@ -38,8 +45,8 @@ extension Rules {
         guard let size = packageSize(input.imageCase),
               size.bytes > input.profile.nearLimitBytes, size.bytes <= input.profile.maxPackageBytes else { return [] }
         return rule.finding(
-            "\(input.imageCase.fileName) totals \(NumberText.bytes(size.bytes)), more than \(NumberText.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
-            [size.evidence, ("near limit", String(input.profile.nearLimitBytes))])
+            "\(input.imageCase.fileName) is \(NumberText.bytes(size.bytes)), more than \(NumberText.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
+            size.evidence + [("near limit", String(input.profile.nearLimitBytes))])
     }
 
     /// The disk size KG116 and KG121 judge, and the evidence name that says which it is: the

@@ -7,18 +7,12 @@ import ReleasePolicy
 /// bundle written.
 enum BundleText {
     /// Each section of the review (its title and verdict, then its findings most severe
-    /// first), then the quota's findings under `upload quota` when there are any.
-    static func review(_ review: ReleaseReview, quota: [Finding]) -> String {
+    /// first), then the quota's findings under `upload quota` when there are any. An image
+    /// known only by its ID is `unchecked`, never `eligible`.
+    static func review(_ review: ReleaseReview, quota: [Finding], strict: Bool = false) -> String {
         var out = ""
         for section in review.sections {
-            let verdict: String
-            if section.findings.contains(where: { $0.severity == .error }) {
-                verdict = Terminal.red("not eligible")
-            } else if section.findings.contains(where: { $0.severity == .warning }) {
-                verdict = Terminal.yellow("eligible with warnings")
-            } else {
-                verdict = Terminal.green("eligible")
-            }
+            let verdict = CheckText.colored(Verdict(findings: section.findings, strict: strict))
             out += "\(Terminal.bold(section.title)): \(verdict)\n" + FindingLines.render(section.findings)
         }
         return out + quotaFindings(quota)
@@ -40,6 +34,9 @@ enum BundleText {
             out += "  \(day.directory)  \(day.date) (\(manifest.timeZone)): \(files.count) file\(files.count == 1 ? "" : "s"), \(Sizes.describe(dayBytes))\n"
         }
         out += "reserved in ledger \(bundle.ledgerPath)\n"
+        for old in bundle.superseded {
+            out += "superseded bundle \(old.bundleID) of the same release: \(old.cancelled) reservation\(old.cancelled == 1 ? "" : "s") cancelled (its folder is left as it is)\n"
+        }
         return out
     }
 }

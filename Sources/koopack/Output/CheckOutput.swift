@@ -1,5 +1,6 @@
 import Findings
 import DiskImage
+import ImagePackage
 import ReleasePolicy
 
 /// `koopack check` in text: per image, the verdict line, then the findings most severe first.
@@ -7,13 +8,7 @@ enum CheckText {
     static func render(_ results: [ImageCheckResult], strict: Bool) -> String {
         var out = ""
         for result in results {
-            let verdict = result.verdict(strict: strict)
-            let verdictText: String
-            switch verdict {
-            case .eligible: verdictText = Terminal.green("eligible")
-            case .eligibleWithWarnings: verdictText = Terminal.yellow("eligible with warnings")
-            case .notEligible: verdictText = Terminal.red("not eligible")
-            }
+            let verdictText = colored(result.verdict(strict: strict))
             out += "\(Terminal.bold(result.input.displayName)): \(verdictText)\n"
             let c = result.classification
             var facts = ["\(result.info.format)", Sizes.binary(result.info.virtualSize),
@@ -21,6 +16,7 @@ enum CheckText {
             if let region = c.regionID { facts.append(region) }
             if let guest = result.info.guest { facts.append("\(guest.partitionTable), boot \(guest.boot)") }
             if let file = result.input.metadataFile { facts.append("metadata \(file)") }
+            if let lazy = result.input.metadata?.lazyLoading { facts.append("lazy loading \(lazy ? "on" : "off")") }
             out += "  " + facts.joined(separator: " · ") + "\n"
             // What finding the image met (a hostile archive member), then what reading it could
             // not do (a guest not read inside an archive): neither is a rule's finding.
@@ -29,10 +25,24 @@ enum CheckText {
             out += FindingLines.lines(result.findings)
         }
         if results.count > 1 {
-            let eligible = results.filter { $0.verdict(strict: strict).isEligible }.count
-            out += "\(results.count) images: \(eligible) eligible, \(results.count - eligible) not eligible\n"
+            let verdicts = results.map { $0.verdict(strict: strict) }
+            let unchecked = verdicts.filter { $0 == .unchecked }.count
+            let eligible = verdicts.filter(\.isEligible).count - unchecked
+            out += "\(results.count) images: \(eligible) eligible, "
+                + (unchecked > 0 ? "\(unchecked) unchecked, " : "")
+                + "\(results.count - eligible - unchecked) not eligible\n"
         }
         return out
+    }
+
+    /// The verdict's text in its colour: green eligible, yellow with warnings or unchecked, red
+    /// not eligible.
+    static func colored(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .eligible: return Terminal.green(verdict.text)
+        case .eligibleWithWarnings, .unchecked: return Terminal.yellow(verdict.text)
+        case .notEligible: return Terminal.red(verdict.text)
+        }
     }
 }
 
@@ -50,6 +60,7 @@ enum CheckJSON {
                 ("findings", .array(result.findings.map(JSONOutput.finding))),
             ]
             if let file = result.input.metadataFile { members.append(("metadata-file", .string(file))) }
+            if let lazy = result.input.metadata?.lazyLoading { members.append(("lazyloading", .bool(lazy))) }
             members.append(("warnings", .array(result.input.warnings.map { .string($0) })))
             members.append(("package-bytes", .uint(result.input.packageBytes)))
             members.append(("inspect", result.info.json))
@@ -57,13 +68,7 @@ enum CheckJSON {
         })
     }
 
-    static func verdictName(_ verdict: Verdict) -> String {
-        switch verdict {
-        case .eligible: return "eligible"
-        case .eligibleWithWarnings: return "eligible with warnings"
-        case .notEligible: return "not eligible"
-        }
-    }
+    static func verdictName(_ verdict: Verdict) -> String { verdict.text }
 
     static func classification(_ c: Classification) -> JSONValue {
         .object([

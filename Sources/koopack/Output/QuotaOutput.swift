@@ -10,9 +10,9 @@ enum QuotaText {
         out += "  files  \(status.usage.files) of \(limits.filesPerDay) (\(status.usage.remainingFiles(limits)) left)\n"
         out += "  bytes  \(Sizes.grouped(status.usage.bytes)) of \(Sizes.grouped(limits.bytesPerDay))"
             + " (\(Sizes.grouped(status.usage.remainingBytes(limits))) left)\n"
-        for bundle in status.bundleIDs {
+        for (bundle, usage) in status.bundleUsage {
             let rows = status.entries.filter { $0.bundleID == bundle }
-            out += "  bundle \(bundle)\n"
+            out += "  bundle \(bundle): \(usage.files) file\(usage.files == 1 ? "" : "s"), \(Sizes.grouped(usage.bytes)) bytes\n"
             for row in rows {
                 out += "    \(row.state.rawValue.padding(8)) \(row.file.name) (\(row.file.role), \(Sizes.describe(row.file.size)))\n"
             }
@@ -49,7 +49,12 @@ enum QuotaJSON {
             ("day", .string(day.description)), ("time-zone", .string(limits.timeZoneName)),
             ("files", .int(Int64(status.usage.files))), ("bytes", .uint(status.usage.bytes)),
             ("files-per-day", .int(Int64(limits.filesPerDay))), ("bytes-per-day", .uint(limits.bytesPerDay)),
-            ("bundles", .array(status.bundleIDs.map { .string($0) })), ("entries", .array(entries)),
+            ("bundles", .array(status.bundleIDs.map { .string($0) })),
+            ("bundle-totals", .array(status.bundleUsage.map { bundle in
+                .object([("bundle-id", .string(bundle.bundleID)), ("files", .int(Int64(bundle.usage.files))),
+                         ("bytes", .uint(bundle.usage.bytes))])
+            })),
+            ("entries", .array(entries)),
         ])
     }
 }

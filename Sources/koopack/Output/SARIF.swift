@@ -62,6 +62,8 @@ func sarifLog(results: [(artifact: String, findings: [Finding])], toolVersion: S
                 ("evidence", .object(sarifEvidence(finding.evidence))),
             ]
             if let remedy = finding.remedy { properties.append(("remedy", .string(remedy))) }
+            // KG122 means nothing was judged: say so, since SARIF's level alone reads "warning".
+            if finding.ruleID == .metadataMissing { properties.append(("verdict", .string(Verdict.unchecked.text))) }
             members.append(("properties", .object(properties)))
             sarifResults.append(.object(members))
         }

@@ -49,3 +49,34 @@ system_disk() {
 gib() {
     echo $(( $1 * 1024 * 1024 * 1024 ))
 }
+
+# raw_hybrid_disk RAW BYTES: like raw_system_disk, but the GPT also has a 1 MiB BIOS boot
+# partition (GRUB's core image on a GPT disk) before the EFI system partition: a disk that
+# boots with BIOS and with UEFI.
+raw_hybrid_disk() {
+    rhd_raw=$1
+    rhd_bytes=$2
+    rm -f "$rhd_raw"
+    truncate -s "$rhd_bytes" "$rhd_raw"
+    sectors=$((rhd_bytes / 512))
+    root_start=208896
+    root_sectors=$(( (sectors - 34 - root_start) / 2048 * 2048 ))
+    sfdisk -q --no-reread --no-tell-kernel -X gpt "$rhd_raw" >/dev/null <<TABLE
+label: gpt
+start=2048, size=2048, type=$BIOS_BOOT_GUID, name="BIOS boot"
+start=4096, size=204800, type=$ESP_GUID, name="EFI System Partition"
+start=$root_start, size=$root_sectors, type=$LINUX_GUID, name="cloudimg-rootfs"
+TABLE
+    mkfs.vfat -F 32 -s 1 -n UEFI --offset 4096 "$rhd_raw" 102400 >/dev/null 2>&1
+    mkfs.ext4 -q -F -L cloudimg-rootfs -U 2d1c7f0e-3b5a-4c8d-9e6f-7a1b2c3d4e5f \
+        -E offset=$((root_start * 512)),lazy_itable_init=1,lazy_journal_init=1 \
+        "$rhd_raw" $(( root_sectors * 512 / 1024 ))k
+}
+
+# hybrid_disk QCOW2 BYTES: a hybrid (BIOS and UEFI) system disk as a compressed qcow2.
+hybrid_disk() {
+    hd_raw="$1.raw.tmp"
+    raw_hybrid_disk "$hd_raw" "$2"
+    qemu-img convert -c -O qcow2 "$hd_raw" "$1"
+    rm -f "$hd_raw"
+}

@@ -1,0 +1,66 @@
+import DiskImage
+import Findings
+import ImagePackage
+
+/// KG122, KG123: what the metadata alone says about the image, or that there is none.
+extension Rules {
+    /// Whether the case has neither a file that was read nor metadata: an image known only by
+    /// its IMS ID (a release.yaml specification `image: {id: ...}` with no metadata file and no
+    /// IMS lookup).
+    static func isKnownOnlyByID(_ imageCase: ImageCase) -> Bool {
+        imageCase.info == nil && imageCase.metadata == nil
+    }
+
+    /// KG122: nothing could be judged of an image known only by its ID, so its verdict is
+    /// "unchecked", never "eligible".
+    public static let metadataMissing: Rule = Rule(.metadataMissing) { rule, input in
+        guard Rules.isKnownOnlyByID(input.imageCase) else { return [] }
+        return [Finding(rule,
+                        message: "\(input.imageCase.fileName) is known only by its ID: there is no file and no metadata to judge, so it is unchecked.",
+                        evidence: [("metadata", "none"), ("image file", "none")])]
+    }
+
+    /// The `__platform` values (lower case, spaces and dashes dropped) of public images IMS
+    /// cannot export private images from (IMS "Exporting an Image": Windows, SUSE, Red Hat,
+    /// Oracle Linux), by prefix.
+    static let unexportablePlatforms = ["windows", "suse", "sles", "opensuse", "redhat", "rhel", "oracle"]
+
+    /// KG123: IMS cannot export the image (made from a Windows, SUSE, Red Hat or Oracle Linux
+    /// public image, or from a KooGallery image), so there will be no file to inspect.
+    public static let notExportable: Rule = Rule(.notExportable) { rule, input in
+        guard let metadata = input.imageCase.metadata else { return [] }
+        var evidence: [(String, String)] = []
+        for key in ["__platform", "__os_type"] {
+            guard case let .string(value)? = metadata[key] else { continue }
+            let squeezed = value.lowercased().filter { $0 != " " && $0 != "-" && $0 != "_" }
+            if unexportablePlatforms.contains(where: { squeezed.hasPrefix($0) }) { evidence.append((key, value)) }
+        }
+        if Classification.isMarketDerived(input.imageCase) {
+            if let code = metadata.productCode { evidence.append(("__productcode", code)) }
+            if let type = metadata.imageType, type.lowercased() == "market" { evidence.append(("__imagetype", type)) }
+            if let parent = metadata.originalImageName, input.imageCase.releasedIDs.contains(parent) {
+                evidence.append(("__originalimagename", parent))
+            }
+        }
+        return rule.finding(
+            "IMS cannot export \(input.imageCase.fileName) (its platform or its market origin forbids it): there will be no image file to inspect.",
+            evidence)
+    }
+}
+
+extension IMSMetadata {
+    /// `__lazyloading`: whether IMS's fast import loads the image lazily (`true`/`false`/
+    /// `True`/`False`, a string or a boolean); nil when absent or anything else. Reported only.
+    public var lazyLoading: Bool? {
+        switch self["__lazyloading"] {
+        case let .bool(b)?: return b
+        case let .string(s)?:
+            switch s.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+}
