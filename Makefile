@@ -71,10 +71,13 @@ fuzz: deps
 distro-eol:
 	sh testdata/distro-info/make-eol-table.sh
 
+# swift-argument-parser's generate-manual tool run on the debug binary (its package plugin
+# waits forever for a build lock of its own here, so the tool is built and run directly).
 man:
-	$(SWIFT) package --allow-writing-to-package-directory generate-manual \
-		--date 2026-11-25 --authors "koopack developers"
-	cp .build/plugins/GenerateManual/outputs/koopack/koopack.1 man/koopack.1
+	$(SWIFT) build --product generate-manual
+	$(SWIFT) build --product koopack
+	"$$($(SWIFT) build --show-bin-path)/generate-manual" "$$($(SWIFT) build --show-bin-path)/koopack" \
+		--date 2026-11-25 --authors "koopack developers" --output-directory man
 
 install: build
 	$(MAKE) install-files
