@@ -47,13 +47,13 @@ let package = Package(
         .target(name: "Findings"),
         // CRC-32C with the processor's crc32 instruction (VHDX checksums), which Swift cannot emit.
         .target(name: "CCRC32C"),
-        .target(name: "DiskImage", dependencies: ["CZlib", "CZstd", "CCRC32C"]),
+        .target(name: "DiskImage", dependencies: ["Findings", "CZlib", "CZstd", "CCRC32C"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
         // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
         // built against libcurl's headers, loaded only by commands that go on the network.
         .target(name: "CCurlShim", path: "Sources/CCurlShim"),
-        .target(name: "CloudAPI", dependencies: ["DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CloudAPI", dependencies: ["Findings", "DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GuestScan", dependencies: ["Findings", "DiskImage", "GuestFilesystem", "ImagePackage", "CSQLite",
                                              .product(name: "Yams", package: "Yams")]),
         .target(

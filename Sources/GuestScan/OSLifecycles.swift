@@ -1,3 +1,4 @@
+import Findings
 /// A day in the calendar, without a time zone: lifecycles end on days, and the scan compares
 /// them with today's date. Dates compare in calendar order.
 public struct LifecycleDate: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -11,19 +12,11 @@ public struct LifecycleDate: Sendable, Hashable, Comparable, CustomStringConvert
         self.day = day
     }
 
-    /// The UTC day `seconds` after 1970-01-01 (Howard Hinnant's `civil_from_days`), so callers
+    /// The UTC day `seconds` after 1970-01-01, so callers
     /// can pass `Date().timeIntervalSince1970` without a calendar.
     public init(secondsSince1970 seconds: Int64) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+        let (year, month, day) = CivilDays.date(secondsSince1970: seconds)
+        self.init(year, month, day)
     }
 
     public static func < (a: LifecycleDate, b: LifecycleDate) -> Bool {

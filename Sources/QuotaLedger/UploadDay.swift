@@ -1,3 +1,4 @@
+import Findings
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -33,7 +34,7 @@ public struct UploadDay: Sendable, Hashable, Comparable, CustomStringConvertible
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               (1...UploadDay.daysIn(month: month, year: year)).contains(day) else { return nil }
-        daysSinceEpoch = UploadDay.daysFromCivil(year: year, month: month, day: day)
+        daysSinceEpoch = CivilDays.days(year: year, month: month, day: day)
     }
 
     /// Parses exactly `YYYY-MM-DD` (ASCII digits, a real calendar day); nil for anything else.
@@ -68,7 +69,7 @@ public struct UploadDay: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The calendar year, month (1...12) and day of month (1...31).
     public var components: (year: Int, month: Int, day: Int) {
-        UploadDay.civilFromDays(daysSinceEpoch)
+        CivilDays.date(days: daysSinceEpoch)
     }
 
     /// `YYYY-MM-DD`.
@@ -98,28 +99,6 @@ public struct UploadDay: Sendable, Hashable, Comparable, CustomStringConvertible
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
     }
 
     private static func padded(_ value: Int, _ width: Int) -> String {

@@ -1,3 +1,4 @@
+import Findings
 /// The 512-byte footer ZVHD and ZVHD2 files begin with, and repeat later in the file. Its layout
 /// is VHD's (zvhd.c `struct ZVHD_FOOTER`, zvhd2.c `struct ZVHD2_FOOTER`), but the driver writes
 /// it as a host-order C struct from x86, so every field is little-endian, unlike VHD. ZVHD2
@@ -122,18 +123,9 @@ struct ZVHDFooter: Sendable {
     var created: String {
         let seconds = UInt64(timestamp) + Self.epoch2000
         let days = Int64(seconds / 86400), rest = Int(seconds % 86400)
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = z / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(Int64(rest / 3600))):\(two(Int64(rest / 60 % 60))):\(two(Int64(rest % 60)))Z"
+        let (year, month, day) = CivilDays.date(days: Int(days))
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
     }
 
     /// The facts both formats share, for `format-specific`.

@@ -1,0 +1,34 @@
+/// Counting days in the proleptic Gregorian calendar without Foundation's `Calendar` (Howard
+/// Hinnant's `days_from_civil` and `civil_from_days`): the one copy every module that dates
+/// something uses, from an IMS request's signing date to an upload day, an end-of-life date and
+/// a ZVHD export's creation time.
+public enum CivilDays {
+    /// Days from 1970-01-01 to `year`-`month`-`day` (negative before it).
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The date `days` after 1970-01-01 (the inverse of `days(year:month:day:)`).
+    public static func date(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The date of the UTC day holding `seconds` after 1970-01-01 00:00 (earlier days for
+    /// negative seconds, rounding down).
+    public static func date(secondsSince1970 seconds: Int64) -> (year: Int, month: Int, day: Int) {
+        date(days: Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400))
+    }
+}
