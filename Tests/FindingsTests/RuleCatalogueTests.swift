@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func onlyTheRulesNothingFiresYetAreLeftOutOfTheEvaluatedList() {
-        let notYet = Set(["KG122", "KG123"] + (411...417).map { "KG\($0)" })
+        let notYet = Set(["KG122", "KG123"])
         #expect(Set(RuleCatalogue.notYetEvaluated.map(\.rawValue)) == notYet)
         #expect(RuleCatalogue.evaluated.map(\.id.rawValue) == RuleID.allCases.map(\.rawValue).filter { !notYet.contains($0) })
     }
