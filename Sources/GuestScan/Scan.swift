@@ -149,6 +149,7 @@ public enum GuestScanner {
         if let os { findings += EndOfLifeRule.findings(os: os, path: osPath, today: today) }
         findings += CredentialRules.privateKeysInSystem(homes: homes, reader: reader)
         findings += LeftoverRules.findings(reader: reader)
+        findings += UnreplayedLogs.findings(fs, reader: reader)
         findings = findings.inReportOrder()
 
         var report = ScanReport(os: os, findings: findings, accountCount: accounts.count, homes: homes.map(\.path))

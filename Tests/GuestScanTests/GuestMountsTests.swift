@@ -135,4 +135,26 @@ struct GuestMountsTests {
         #expect(report.findings.isEmpty, "\(report.findings)")
         #expect(try Tool.sha256sum(image) == digest)
     }
+
+    @Test(.enabled(if: Tool.exists("mkfs.xfs", "xfs_logprint"), "needs xfsprogs"))
+    func anXFSRootWhoseLogNeedsRecoveryIsANote() throws {
+        let scratch = try Scratch()
+        var tree = GuestTrees.clean()
+        tree.file("/etc/os-release", RuleTrees.debian12)
+        let image = try tree.xfs(in: scratch)
+        // Clear the unmount flag of the record mkfs.xfs wrote, where xfs_logprint places the log.
+        let daddr = try #require(try Tool.run("xfs_logprint", ["-d", image]).split(separator: "\n")
+            .first { $0.contains("daddr:") }.flatMap { line in
+                line.split(separator: " ").drop { $0 != "daddr:" }.dropFirst().first.flatMap { UInt64($0) } })
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
+        try handle.seek(toOffset: (daddr + 1) * 512 + 9)
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
+        #expect(try Tool.run("xfs_logprint", ["-t", image]).contains("<DIRTY>"))
+        let report = GuestScanner.scan(disk: try FileByteSource(path: image), metadata: nil, today: GuestRulesTests.today)
+        let notes = report.findings(RuleID.scanNotDone.rawValue)
+        #expect(notes.map { $0.evidence("mount point") } == ["/"], "\(report.findings)")
+        #expect(notes.first?.severity == .note)
+        #expect(report.ruleIDs == ["KG410"], "\(report.findings)")
+    }
 }
