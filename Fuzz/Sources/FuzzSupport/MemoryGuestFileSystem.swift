@@ -10,7 +10,7 @@ public struct MemoryGuestFileSystem: GuestFileSystem {
         case directory([String: UInt64])
     }
 
-    public var kind: String { "memory" }
+    public var kind: FilesystemKind { .ext4 }
     public var rootInode: UInt64 { 1 }
     private var nodes: [UInt64: Node] = [1: .directory([:])]
 
