@@ -86,6 +86,7 @@ enum GuestMounts {
                 result.notes.append(note(what, reason: RootFilesystem.message(error), point: point, reference: reference))
             }
         }
+        result.warnings += reader.warnings
         guard !mounts.isEmpty else { return result }
         let mounted = MountedGuestFileSystem(root: root, mounts: mounts)
         for skipped in mounted.skipped {
