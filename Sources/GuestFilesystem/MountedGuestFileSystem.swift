@@ -98,12 +98,6 @@ public struct MountedGuestFileSystem: GuestFileSystem {
         return try filesystems[fs].symlinkTarget(inner)
     }
 
-    /// Which filesystem holds the mount path `path` resolves to (0 for the root), nil when it
-    /// does not resolve.
-    public func filesystemIndex(of path: String) throws -> Int? {
-        try GuestPaths.lookup(path, in: self).map { Int($0 >> Self.inodeBits) }
-    }
-
     /// The encoded number of the directory a lookup landed on, as its own filesystem's entry
     /// names it: a mounted root stands for the directory it is mounted on, and mounting again
     /// there replaces the mount.
