@@ -14,30 +14,36 @@ enum CredentialRules {
     /// `/etc/environment` and the system-wide profiles, and in kubeadm's admin kubeconfigs.
     static func cloudCredentials(homes: [GuestHome], reader: GuestFileReader) -> [Finding] {
         var hits: [CredentialHit] = []
-        func scan(_ path: String, _ parse: ([UInt8], String) -> [CredentialHit]) {
+        func scanFile(_ path: String, _ parse: ([UInt8], String) -> [CredentialHit]) {
             guard let bytes = reader.readWhole(path, limit: maxFileBytes) else { return }
             hits += parse(bytes, path)
         }
         for home in homes {
-            func inHome(_ relative: String) -> String { GuestFileReader.join(home.path, relative) }
-            scan(inHome(KooCLIConfig.pathInHome), KooCLIConfig.credentials)
-            for format in INICredentials.Format.allCases {
-                scan(inHome(format.pathInHome)) { INICredentials.credentials(in: $0, path: $1, format: format) }
+            // The home is listed once and only the files whose first component it holds are
+            // looked up: a system account's home such as /usr/sbin is not searched 25 times.
+            let names = Set((reader.list(home.path) ?? []).map(\.name))
+            func scan(_ relative: String, _ parse: ([UInt8], String) -> [CredentialHit]) {
+                guard let first = relative.split(separator: "/").first, names.contains(String(first)) else { return }
+                scanFile(GuestFileReader.join(home.path, relative), parse)
             }
-            scan(inHome(Netrc.pathInHome), Netrc.credentials)
-            for relative in GitCredentials.pathsInHome { scan(inHome(relative), GitCredentials.credentials) }
-            scan(inHome(DockerConfig.pathInHome), DockerConfig.credentials)
-            scan(inHome(Kubeconfig.pathInHome), Kubeconfig.credentials)
-            scan(inHome(PGPass.pathInHome), PGPass.credentials)
-            for relative in EnvironmentAssignments.filesInHome { scan(inHome(relative), EnvironmentAssignments.credentials) }
+            scan(KooCLIConfig.pathInHome, KooCLIConfig.credentials)
+            for format in INICredentials.Format.allCases {
+                scan(format.pathInHome) { INICredentials.credentials(in: $0, path: $1, format: format) }
+            }
+            scan(Netrc.pathInHome, Netrc.credentials)
+            for relative in GitCredentials.pathsInHome { scan(relative, GitCredentials.credentials) }
+            scan(DockerConfig.pathInHome, DockerConfig.credentials)
+            scan(Kubeconfig.pathInHome, Kubeconfig.credentials)
+            scan(PGPass.pathInHome, PGPass.credentials)
+            for relative in EnvironmentAssignments.filesInHome { scan(relative, EnvironmentAssignments.credentials) }
         }
-        for path in EnvironmentAssignments.systemFiles { scan(path, EnvironmentAssignments.credentials) }
+        for path in EnvironmentAssignments.systemFiles { scanFile(path, EnvironmentAssignments.credentials) }
         let snippets = (reader.list(EnvironmentAssignments.systemProfileDirectory) ?? [])
             .map(\.name).filter { $0.hasSuffix(".sh") }.sorted()
         for name in snippets.prefix(maxProfileSnippets) {
-            scan(GuestFileReader.join(EnvironmentAssignments.systemProfileDirectory, name), EnvironmentAssignments.credentials)
+            scanFile(GuestFileReader.join(EnvironmentAssignments.systemProfileDirectory, name), EnvironmentAssignments.credentials)
         }
-        for path in Kubeconfig.systemFiles { scan(path, Kubeconfig.credentials) }
+        for path in Kubeconfig.systemFiles { scanFile(path, Kubeconfig.credentials) }
 
         var seen: Set<CredentialHit> = []
         return hits.filter { seen.insert($0).inserted }.map { hit in
