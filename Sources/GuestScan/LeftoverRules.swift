@@ -56,7 +56,9 @@ enum LeftoverRules {
                 guard entry.name.hasSuffix(".journal") || entry.name.hasSuffix(".journal~"),
                       let node = reader.lstat(GuestFileReader.join(path, entry.name)), node.type == .regular, node.size > 0 else { continue }
                 count += 1
-                bytes += node.size
+                // (sizes come from the guest's inodes: a damaged one must not overflow the sum)
+                let (sum, overflow) = bytes.addingReportingOverflow(node.size)
+                bytes = overflow ? UInt64.max : sum
             }
         }
         return (count, bytes)

@@ -95,4 +95,30 @@ struct GuestRulesTests {
             #expect(!text.contains(secret), "a report holds \(secret)")
         }
     }
+
+    @Test(.enabled(if: Tool.exists("lastlog"), "needs shadow's lastlog"))
+    func lastlogEntriesAuthLogsAndThePersistentJournalAreLogsLeft() throws {
+        let scratch = try Scratch()
+        // shadow's own lastlog writes alice's last login into the tree's /var/log/lastlog.
+        let chroot = scratch.file("chroot")
+        try scratch.write("chroot/etc/passwd", "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+        try scratch.write("chroot/var/log/lastlog", "")
+        try Tool.run("lastlog", ["-R", chroot, "-S", "-u", "alice"])
+        #expect(try Tool.run("lastlog", ["-R", chroot, "-u", "alice"]).contains("lastlog"))
+        var tree = GuestTrees.clean()
+        tree.file("/etc/os-release", RuleTrees.debian12)
+        tree.file("/var/log/lastlog", bytes: try scratch.bytes("chroot/var/log/lastlog"))
+        tree.file("/var/log/auth.log", "Dec  1 10:00:00 web sshd[1234]: Accepted publickey for root from 203.0.113.5\n")
+        tree.file("/var/log/secure", "")
+        tree.file("/var/log/btmp", "")
+        tree.file("/var/log/journal/0123456789abcdef0123456789abcdef/system.journal", bytes: Array("LPKSHHRH".utf8) + [UInt8](repeating: 0, count: 4088))
+        tree.directory("/var/log/journal/fedcba9876543210fedcba9876543210")
+        let image = try tree.ext4(in: scratch)
+        let report = GuestScanner.scan(disk: try FileByteSource(path: image), metadata: nil, today: Self.today)
+        let logs = report.findings(RuleID.logsLeft.rawValue)
+        #expect(logs.map { $0.evidence("file") ?? "" }.sorted() == ["/var/log/auth.log", "/var/log/journal", "/var/log/lastlog"], "\(report.findings)")
+        #expect(logs.first { $0.evidence("file") == "/var/log/lastlog" }?.evidence("records") == "1")
+        #expect(logs.first { $0.evidence("file") == "/var/log/journal" }?.evidence("files") == "1")
+        #expect(report.ruleIDs == ["KG417", "KG417", "KG417"], "\(report.findings)")
+    }
 }
