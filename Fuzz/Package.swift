@@ -61,6 +61,8 @@ let targets: [(name: String, products: [String])] = [
     ("bundle-manifest", ["DiskImage", "ReleaseBundle"]),
     ("filesystem-identity", ["DiskImage"]),
     ("ext4-journal", ["DiskImage", "GuestFilesystem"]),
+    ("xfs-log", ["DiskImage", "GuestFilesystem"]),
+    ("guest-scan", ["DiskImage", "GuestScan"]),
     ("zvhd", ["DiskImage"]),
     ("zvhd2", ["DiskImage"]),
     ("zvhd-footer", ["DiskImage"]),

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes the seed corpora of the guest scan's fuzz targets (the credential, network and boot
-# parsers, login records, identities, the ext4 journal, and the guest parsers RPM header, dpkg
+# parsers, login records, identities, the ext4 journal, the XFS log, whole guest disks, and the guest parsers RPM header, dpkg
 # status, accounts, SSH keys, os-release and the bundle manifest) under Fuzz/corpus/<target>/.
 # Called by make-seeds.sh; can run alone: sh Fuzz/make-scan-seeds.sh (needs mke2fs, debugfs,
 # sfdisk, mkfs.vfat, mkswap, python3).
@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 for t in hcloud-config ini-credentials netrc git-credentials docker-config kubeconfig pgpass env-assignments \
          ifcfg netplan nm-keyfile debian-interfaces udev-rules fstab systemd-mount grub-cfg bls-entry login-records \
          machine-id private-key os-release rpm-header dpkg-status accounts ssh-keys image-identities bundle-manifest \
-         filesystem-identity ext4-journal; do
+         filesystem-identity ext4-journal xfs-log guest-scan; do
     rm -rf "${corpus:?}/$t"; mkdir -p "$corpus/$t"
 done
 # put TARGET NAME: standard input as corpus/TARGET/NAME.
@@ -231,6 +231,54 @@ printf 'label: gpt\nfirst-lba: 34\nstart=40, size=20, type=U, name="EFI System"\
 dd if="$work/fat.img" of="$work/gpt.img" bs=512 seek=40 count=8 conv=notrunc status=none
 cp "$work/gpt.img" "$corpus/image-identities/gpt.img"
 cp "$corpus/filesystem-identity/lvm.img" "$corpus/image-identities/lvm-pv.img"
+
+# XFS logs: the superblock of a 1 KiB-block XFS whose log is moved to block 16 and cut to 40
+# blocks, holding the first 80 sectors of mkfs.xfs's log (an unmount record, then zeros); the
+# same with the unmount flag cleared (needs recovery); and a wrapped log (the record at cycle 2,
+# the rest of the ring at cycle 1).
+if command -v mkfs.xfs >/dev/null && command -v xfs_logprint >/dev/null; then
+    truncate -s 300M "$work/xl.img"
+    mkfs.xfs -q -f -b size=1024 "$work/xl.img"
+    daddr=$(xfs_logprint -d "$work/xl.img" | sed -n 's/.*daddr: *\([0-9]*\).*/\1/p' | head -1)
+    python3 - "$work/xl.img" "$daddr" "$corpus/xfs-log" <<'PY'
+import struct, sys
+image, daddr, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(image, 'rb') as f:
+    head = bytearray(f.read(16384))
+    f.seek(daddr * 512)
+    log = bytearray(f.read(80 * 512))
+head[48:56] = struct.pack('>Q', 16)
+head[96:100] = struct.pack('>I', 40)
+open(out + '/clean.img', 'wb').write(head + log)
+dirty = bytearray(log); dirty[512 + 9] &= 0xdf
+open(out + '/dirty.img', 'wb').write(head + dirty)
+wrapped = bytearray(log)
+wrapped[4:8] = struct.pack('>I', 2); wrapped[512:516] = struct.pack('>I', 2)
+for sector in range(2, 80):
+    wrapped[sector * 512:sector * 512 + 4] = struct.pack('>I', 1)
+open(out + '/wrapped.img', 'wb').write(head + wrapped)
+PY
+fi
+
+# Whole guest disks for guest-scan (256 KiB): MBR partition 1 a 100 KiB ext4 root whose fstab
+# mounts partition 2 (a 128 KiB ext4 labelled home) on /home and names a missing UUID and
+# /dev/sdb1, with a KooCLI config, a machine ID and an Ubuntu 18.04 os-release.
+mkdir -p "$work/gs/root/etc" "$work/gs/root/home" "$work/gs/root/root/.hcloud" "$work/gs/home/alice/.ssh"
+printf 'ID=ubuntu\nVERSION_ID="18.04"\n' > "$work/gs/root/etc/os-release"
+printf 'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' > "$work/gs/root/etc/passwd"
+printf 'root:$6$x$y:1:0:99999:7:::\n' > "$work/gs/root/etc/shadow"
+printf 'LABEL=home /home ext4 defaults 0 2\nUUID=0b1c2d3e-0000-4000-8000-00000000dead /data ext4 defaults 0 2\n/dev/sdb1 /mnt ext4 defaults 0 0\n' > "$work/gs/root/etc/fstab"
+printf '{"profiles":[{"secretAccessKey":"x"}]}\n' > "$work/gs/root/root/.hcloud/config.json"
+echo 0123456789abcdef0123456789abcdef > "$work/gs/root/etc/machine-id"
+echo 'ssh-ed25519 AAAA k' > "$work/gs/home/alice/.ssh/authorized_keys"
+mke2fs -q -F -t ext4 -O ^has_journal,^resize_inode -b 1024 -N 32 -m 0 -d "$work/gs/root" "$work/gs-root.img" 100K
+mke2fs -q -F -t ext4 -O ^has_journal,^resize_inode -b 1024 -N 16 -m 0 -L home -d "$work/gs/home" "$work/gs-home.img" 128K
+truncate -s 256K "$work/gs.img"
+printf 'label: dos\nstart=1, size=200, type=83\nstart=201, size=256, type=83\n' | sfdisk -q "$work/gs.img"
+dd if="$work/gs-root.img" of="$work/gs.img" bs=512 seek=1 conv=notrunc status=none
+dd if="$work/gs-home.img" of="$work/gs.img" bs=512 seek=201 conv=notrunc status=none
+cp "$work/gs.img" "$corpus/guest-scan/mbr-home.img"
+cp "$work/gs-root.img" "$corpus/guest-scan/root-only.img"
 
 # ext4 images whose journals hold a committed transaction (debugfs's jo, jw, jc), with and
 # without checksums and 64-bit tags, and one with a revoke: 3 MiB filesystems of 1 KiB blocks,

@@ -18,7 +18,7 @@ all="probe-inspect qcow2 qcow qed vmdk-sparse vmdk-descriptor vhd vhdx vdi luks 
      hcloud-config ini-credentials netrc git-credentials docker-config kubeconfig pgpass env-assignments
      ifcfg netplan nm-keyfile debian-interfaces udev-rules fstab systemd-mount grub-cfg bls-entry
      login-records machine-id private-key os-release rpm-header dpkg-status accounts ssh-keys
-     bundle-manifest filesystem-identity image-identities ext4-journal
+     bundle-manifest filesystem-identity image-identities ext4-journal xfs-log guest-scan
      zvhd zvhd2 zvhd-footer zvhd2-bitmap zvhd2-index"
 targets=${*:-$all}
 
@@ -30,6 +30,7 @@ max_len() {
     case $1 in
         vhdx) echo 393216 ;;
         ext4-journal) echo 131072 ;;
+        guest-scan) echo 262144 ;;
         zvhd|zvhd2) echo 1048576 ;;
         zvhd-footer) echo 4096 ;;
         *) echo 65536 ;;

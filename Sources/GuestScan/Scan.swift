@@ -25,6 +25,8 @@ public struct ScanReport: Sendable {
     public var homes: [String]
     /// Files that could not be read; the scan went on without them.
     public var warnings: [String]
+    /// The root's other filesystems that were mounted for the scan (from its fstab and mount units).
+    public var mounted: [GuestMountedVolume] = []
 
     /// Whether the root filesystem was read.
     public var scanned: Bool { rootFilesystem != nil }
@@ -46,7 +48,9 @@ public struct ScanReport: Sendable {
 
 /// Reads a guest's root filesystem and finds what KooGallery's security scan rejects: preset
 /// passwords and keys, leftover histories and cloud-init state, a missing cloud-init, and an OS
-/// that disagrees with the metadata (KG401–KG410). Reads only the files it needs, each with a
+/// that disagrees with the metadata (KG401–KG410); credentials and keys left behind, what ties the
+/// guest to one ECS, boot references the image cannot satisfy, an end-of-life OS and login
+/// records (KG411–KG417). Reads only the files it needs, each with a
 /// limit: a scan of a system disk reads a few MiB at most (the package databases, when asked
 /// for, add their own size).
 public enum GuestScanner {
@@ -57,20 +61,20 @@ public enum GuestScanner {
     /// Throws `ImageError` only when the image itself cannot be opened; a guest whose root
     /// filesystem koopack does not read gives a report with KG410.
     public static func scan(imageAt path: String, metadata: IMSMetadata?, includePackages: Bool = false,
-                            inspector: ImageInspector = ImageInspector()) throws -> ScanReport {
+                            inspector: ImageInspector = ImageInspector(), today: LifecycleDate = .today) throws -> ScanReport {
         try scan(try ImageReport.read(ImageInput(file: path, metadata: metadata), readGuest: true, inspector: inspector),
-                 includePackages: includePackages)
+                 includePackages: includePackages, today: today)
     }
 
     /// Scans the guest an `ImageReport` opened, with the report's metadata (for KG409). Throws
     /// the `ImageError` that kept the guest's disk from opening, naming the image; a guest whose
     /// view or root filesystem koopack does not read gives a report with KG410. A report read
     /// without its guest (`readGuest: false`) cannot be scanned and is an error saying so.
-    public static func scan(_ report: ImageReport, includePackages: Bool = false) throws -> ScanReport {
+    public static func scan(_ report: ImageReport, includePackages: Bool = false, today: LifecycleDate = .today) throws -> ScanReport {
         switch report.guest {
         case let .success(opened)?:
             return scan(disk: opened.disk, view: try? opened.view.get(), metadata: report.input.metadata,
-                        includePackages: includePackages)
+                        includePackages: includePackages, today: today)
         case let .failure(error)?:
             throw error.attributed(to: report.input.displayName)
         case nil:
@@ -79,25 +83,50 @@ public enum GuestScanner {
     }
 
     /// Scans the guest disk `disk` (the bytes the guest sees); `view` is its guest view when the
-    /// caller has already read it.
+    /// caller has already read it. The root's other filesystems (a separate `/home`, `/var`,
+    /// `/boot`, ...) are mounted where its fstab mounts them, and the boot references are held
+    /// against the names of every volume of the disk (KG414). `today` is the day end of life is
+    /// judged on (KG415).
     public static func scan(disk: any ByteSource, view: GuestView? = nil, metadata: IMSMetadata?,
-                            includePackages: Bool = false) -> ScanReport {
+                            includePackages: Bool = false, today: LifecycleDate = .today) -> ScanReport {
+        let view = view ?? (try? GuestView.read(from: disk))
         switch RootFilesystem.find(on: disk, view: view) {
         case let .found(root):
-            var report = scan(filesystem: root.filesystem, metadata: metadata, includePackages: includePackages)
+            var filesystem = root.filesystem
+            var identities: ImageIdentities?
+            var mounts = GuestMounts.Result(filesystem: root.filesystem, mounted: [], notes: [], warnings: [])
+            if let view {
+                let known = ImageIdentities.read(disk: disk, view: view)
+                mounts = GuestMounts.mount(root: root.filesystem, rootLocation: root.location, disk: disk, view: view, identities: known)
+                filesystem = mounts.filesystem
+                identities = known
+            }
+            var report = scan(filesystem: filesystem, metadata: metadata, includePackages: includePackages,
+                              identities: identities, today: today)
             report.rootFilesystem = root.location
             report.efiSystemPartition = root.efiSystemPartition?.location
+            report.mounted = mounts.mounted.map { GuestMountedVolume(mountPoint: $0.path, location: $0.location) }
+            report.findings = (report.findings + mounts.notes).inReportOrder()
+            report.warnings = (identities?.warnings ?? []) + mounts.warnings + report.warnings
             return report
         case let .notReadable(reasons):
             return ScanReport(notReadable: reasons, findings: [ScanNotDone.rootNotReadable(reasons: reasons).finding])
         }
     }
 
-    /// Scans an already opened root filesystem (the report's `rootFilesystem` is left nil).
-    public static func scan(filesystem fs: any GuestFileSystem, metadata: IMSMetadata?, includePackages: Bool = false) -> ScanReport {
+    /// Scans an already opened root filesystem (the report's `rootFilesystem` is left nil): an
+    /// image's root with its mounts, or a live root. `identities` are the names of the image's
+    /// volumes that the boot references are held against (KG414); without them (a guest that is
+    /// not an image) only bare device names are judged. `today` is the day of KG415.
+    public static func scan(filesystem fs: any GuestFileSystem, metadata: IMSMetadata?, includePackages: Bool = false,
+                            identities: ImageIdentities? = nil, today: LifecycleDate = .today) -> ScanReport {
         let reader = GuestFileReader(fs)
-        let osBytes = reader.readWhole("/etc/os-release", limit: OSRelease.maxBytes)
-            ?? reader.readWhole("/usr/lib/os-release", limit: OSRelease.maxBytes)
+        var osPath = "/etc/os-release"
+        var osBytes = reader.readWhole(osPath, limit: OSRelease.maxBytes)
+        if osBytes == nil {
+            osPath = "/usr/lib/os-release"
+            osBytes = reader.readWhole(osPath, limit: OSRelease.maxBytes)
+        }
         let os = osBytes.map(OSRelease.parse)
         let passwd = reader.readWhole("/etc/passwd", limit: maxAccountFileBytes)
         let shadow = reader.readWhole("/etc/shadow", limit: maxAccountFileBytes)
@@ -113,6 +142,14 @@ public enum GuestScanner {
         findings += CloudInit.missing(reader: reader, metadata: metadata)
         findings += CloudInit.stateLeft(reader: reader)
         if let os { findings += OSMetadataCheck.findings(os: os, metadata: metadata) }
+        findings += CredentialRules.cloudCredentials(homes: homes, reader: reader)
+        findings += PortabilityRules.machineID(reader: reader)
+        findings += PortabilityRules.networkPins(reader: reader)
+        findings += BootReferenceRules.findings(references: BootReferenceRules.references(reader: reader), identities: identities)
+        if let os { findings += EndOfLifeRule.findings(os: os, path: osPath, today: today) }
+        findings += CredentialRules.privateKeysInSystem(homes: homes, reader: reader)
+        findings += LeftoverRules.findings(reader: reader)
+        findings += UnreplayedLogs.findings(fs, reader: reader)
         findings = findings.inReportOrder()
 
         var report = ScanReport(os: os, findings: findings, accountCount: accounts.count, homes: homes.map(\.path))
@@ -150,7 +187,7 @@ public enum ScanNotDone: Sendable {
     }
 }
 
-/// Scans the image at `path` for what KooGallery's security scan rejects (KG401–KG410), with its
+/// Scans the image at `path` for what KooGallery's security scan rejects (KG401–KG417), with its
 /// IMS metadata for the OS comparison (KG409). See `GuestScanner.scan(imageAt:metadata:)`.
 public func scan(imageAt path: String, metadata: IMSMetadata?) throws -> ScanReport {
     try GuestScanner.scan(imageAt: path, metadata: metadata)

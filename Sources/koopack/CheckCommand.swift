@@ -47,7 +47,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not read the guest's disk (partition table, boot mode); implies --no-scan.")
     var noGuest = false
 
-    @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG410).")
+    @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG417).")
     var noScan = false
 
     @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))

@@ -9,7 +9,7 @@ import ReleasePolicy
 struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Find what KooGallery's image security scan rejects in each guest (KG401-KG410).",
+        abstract: "Find what KooGallery's image security scan rejects in each guest (KG401-KG417).",
         discussion: """
             Reads the guest's root filesystem straight from the image (ext2/3/4 or XFS, on a \
             partition, an LVM2 linear logical volume or the whole disk; no mounting, no qemu) \
@@ -19,6 +19,16 @@ struct ScanCommand: AsyncParsableCommand {
             that disagrees with the IMS metadata's __platform or __os_version (KG409). A root \
             filesystem koopack does not read (NTFS, btrfs, LUKS, none found) is a note (KG410). \
             Password hashes are never printed: only the account and the hash scheme.
+
+            Also reported: cloud and service credentials left in homes and shell profiles \
+            (KG411: file, line and key, never the value), a baked machine ID (KG412), NICs \
+            pinned by MAC address or static addresses (KG413), fstab, mount unit, grub.cfg or \
+            boot loader entries naming a volume the image does not have, or /dev/sdX (KG414), \
+            an OS past its end of life (KG415), private keys where services keep them (KG416) \
+            and login records and logs (KG417). Filesystems the guest's fstab mounts on /home, \
+            /root, /var, /srv, /opt and /boot are scanned where it mounts them; an ext4 \
+            journal's committed transactions are read in memory; an XFS log that needs \
+            recovery is a note (KG410).
 
             Metadata comes from a sidecar NAME.json or NAME.EXT.json, or --metadata, as for \
             koopack check. koopack cannot run an antivirus or a vulnerability database: write \

@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func onlyTheRulesNothingFiresYetAreLeftOutOfTheEvaluatedList() {
-        let notYet = Set((411...417).map { "KG\($0)" })
+        let notYet = Set<String>()
         #expect(Set(RuleCatalogue.notYetEvaluated.map(\.rawValue)) == notYet)
         #expect(RuleCatalogue.evaluated.map(\.id.rawValue) == RuleID.allCases.map(\.rawValue).filter { !notYet.contains($0) })
     }

@@ -24,7 +24,7 @@ import Findings
         return (try? Tool.run("curl", ["-fsI", "--max-time", "15", String(url)])) != nil
     }()
 
-    @Test(.enabled(if: enabled && Tool.exists("mkfs.ext4", "sfdisk", "qemu-img", "dpkg-query"),
+    @Test(.enabled(if: enabled && Tool.exists("mkfs.ext4", "sfdisk", "qemu-img", "dpkg-query", "debugfs"),
                    "needs root, debootstrap and a Debian mirror that answers (or KOOPACK_DEBOOTSTRAP_ROOT)"))
     func aDebootstrappedDebianIsScannedAndItsSBOMMatchesDpkgQuery() throws {
         let scratch = try Scratch()
@@ -43,12 +43,25 @@ import Findings
                                            includePackages: true)
         #expect(report.os?.id == "debian")
         #expect(report.os?.versionID == "12")
-        // A fresh minbase system: root locked, no keys, no history, but no cloud-init either.
-        #expect(report.ruleIDs == ["KG407"], "\(report.findings)")
+        // A fresh minbase system: root locked, no keys, no history, but no cloud-init either;
+        // no credential, pinned NIC, missing boot device, end of life or service key (KG411–KG416).
+        #expect(report.ruleIDs.contains("KG407"), "\(report.findings)")
+        #expect(report.findings.filter { $0.ruleID >= .cloudCredentialsLeft && $0.ruleID <= .privateKeyInSystem }.isEmpty,
+                "\(report.findings)")
+        #expect(!report.ruleIDs.contains { $0 < "KG407" || ($0 > "KG407" && $0 < "KG411") }, "\(report.findings)")
         #expect(report.warnings.isEmpty, "\(report.warnings)")
         let expected = try GuestTrees.dpkgQueryInstalled(admindir: root + "/var/lib/dpkg")
         let got = (report.packages?.packages ?? []).map { "\($0.name) \($0.fullVersion) \($0.architecture ?? "")" }
         #expect(got.sorted() == expected.sorted())
         #expect(got.count > 80)
+
+        // The same system with an SK written into root's KooCLI config: KG411 names it.
+        let config = scratch.file("config.json")
+        try Data("{\"profiles\": [{\"name\": \"default\", \"secretAccessKey\": \"\(RuleTrees.secrets[0])\"}]}\n".utf8)
+            .write(to: URL(fileURLWithPath: config))
+        try Tool.run("debugfs", ["-w", "-R", "mkdir /root/.hcloud", fs])
+        try Tool.run("debugfs", ["-w", "-R", "write \(config) /root/.hcloud/config.json", fs])
+        let keyed = try GuestScanner.scan(imageAt: try GuestDisks.mbr(root: fs, in: scratch, name: "keyed.raw"), metadata: nil)
+        #expect(keyed.findings("KG411").map { $0.evidence("file") } == ["/root/.hcloud/config.json"])
     }
 }

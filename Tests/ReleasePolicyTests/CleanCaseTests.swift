@@ -52,7 +52,7 @@ import ImagePackage
         #expect(Set(ids).count == ids.count)
         #expect(ids == ids.sorted())
         #expect(RuleCatalogue.imageRules.map(\.id.rawValue) == (101...123).map { "KG\($0)" })
-        #expect(RuleCatalogue.evaluated.count == 23 + 10 + 3 + 10)
+        #expect(RuleCatalogue.evaluated.count == 23 + 10 + 3 + 17)
         #expect(ids.count == 23 + 10 + 3 + 17)
         #expect(RuleID(rawValue: "KG302")?.definition.name == "quota-bytes")
         #expect(RuleID(rawValue: "KG999") == nil)
