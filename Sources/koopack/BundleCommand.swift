@@ -35,6 +35,10 @@ struct BundleCommand: AsyncParsableCommand {
             crash, the next koopack run that opens the ledger removes it and cancels any \
             reservation it made (see `LEDGER.pending/`).
 
+            With --cloud, a specification that names its image by id is judged from that \
+            image's metadata in IMS (asked in the specification's regions, or each --region), \
+            which wins over its metadata sidecar.
+
             KOOPACK_NOW=SECONDS (seconds since 1970) sets "now" for the quota's day, as a testing aid.
 
             Exit status: 0 bundle written, 1 the release is not eligible, 2 a usage error, an \
@@ -53,6 +57,7 @@ struct BundleCommand: AsyncParsableCommand {
     var link = false
 
     @OptionGroup var seller: SellerOptions
+    @OptionGroup var cloud: CloudLookupOptions
 
     func run() async throws {
         let limits = try quota.limits()
@@ -78,7 +83,8 @@ struct BundleCommand: AsyncParsableCommand {
         }
 
         // 1. Judge the release: images, documents, and files too large for any upload day.
-        let review = await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner)
+        let review = cloud.cloud ? await CloudBundle.review(loaded, seller: seller, cloud: cloud)
+            : await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner)
         for problem in review.unreadable { Terminal.diagnose(problem) }
         if !review.unreadable.isEmpty { throw ExitCode(2) }
         let quotaFindings = items.filter { $0.size > limits.bytesPerDay }

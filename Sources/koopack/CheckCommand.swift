@@ -36,6 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var imageMetadata: MetadataOptions
     @OptionGroup var seller: SellerOptions
     @OptionGroup var released: ReleasedListOptions
+    @OptionGroup var cloud: CloudLookupOptions
 
     @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
     var policy: String?
@@ -49,8 +50,12 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG410).")
     var noScan = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
-    var images: [String]
+    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone).", valueName: "image"))
+    var images: [String] = []
+
+    func validate() throws {
+        if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
+    }
 
     // The shared options under the names `run` reads them by.
     var metadata: String? { imageMetadata.metadata }
@@ -71,8 +76,9 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(
-            await CheckRun.run(arguments: images, options: options, context: context))
+        let (results, unreadable) = diagnosingFailures(cloud.cloud
+            ? await CloudCheck.run(arguments: images, options: options, context: context, cloud: cloud, regions: seller.regions)
+            : await CheckRun.run(arguments: images, options: options, context: context))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))
