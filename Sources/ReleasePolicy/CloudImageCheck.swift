@@ -35,7 +35,7 @@ extension ImageCheck {
 /// region's project as the seller's (`owners`, region ID → project ID), the others with
 /// `sellerOwner`. The lineage walk sees the whole account at once, as `audit` does; only the
 /// owner comparison differs, so the account is audited once per distinct project and each image
-/// takes its entry from its own region's run.
+/// takes its entry from its own region's run, in the report's order.
 public func audit(_ account: ImageAccount, register: ReleaseRegister, owners: [String: String],
                   sellerOwner: String? = nil, profile: PolicyProfile = .kooGallery) -> AuditReport {
     let ownerOf: (AccountImage) -> String? = { image in sellerOwner ?? image.region.flatMap { owners[$0] } }
@@ -43,13 +43,18 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, owners: [S
     guard distinct.count > 1 else {
         return audit(account, register: register, sellerOwner: distinct.first.flatMap { $0.isEmpty ? nil : $0 }, profile: profile)
     }
-    var runs: [String: AuditReport] = [:]
+    var runs: [String: [String: AuditEntry]] = [:]
+    var order: [String] = []
     for owner in distinct {
-        runs[owner] = audit(account, register: register, sellerOwner: owner.isEmpty ? nil : owner, profile: profile)
+        let report = audit(account, register: register, sellerOwner: owner.isEmpty ? nil : owner, profile: profile)
+        if order.isEmpty { order = report.entries.map(\.id) }
+        runs[owner] = Dictionary(report.entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
+    // Every run lists the images in the same order (the report's); each takes its own run's entry.
     var entries: [AuditEntry] = []
-    for (index, image) in account.images.enumerated() {
-        if let entry = runs[ownerOf(image) ?? ""]?.entries[index] { entries.append(entry) }
+    for id in order {
+        guard let image = account.image(id: id), let entry = runs[ownerOf(image) ?? ""]?[id] else { continue }
+        entries.append(entry)
     }
     return AuditReport(entries: entries, warnings: account.warnings)
 }

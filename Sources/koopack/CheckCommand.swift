@@ -17,6 +17,13 @@ struct CheckCommand: AsyncParsableCommand {
             tar.gz, tar.zst, zip, OVA) whose images are read from the stream without extracting, \
             with metadata.json or NAME.json inside it as their metadata.
 
+            With --cloud, each image's metadata is asked of IMS (signed with \
+            HUAWEICLOUD_SDK_AK/SK; see `koopack ims images --help`) by --image-id or its \
+            sidecar's id, in each --region or every allowed region: IMS's answer wins, and each \
+            field where the sidecar differs is a warning. With --cloud --image-id and no file, \
+            the IMS image is judged by its metadata alone. The project IMS answered for is the \
+            seller's unless --owner says otherwise.
+
             Each image is classified (kind and provenance), then judged by every rule. Findings \
             are listed most severe first, each with its rule ID, evidence and remedy, and a \
             verdict: eligible, eligible with warnings, or not eligible.
