@@ -31,11 +31,14 @@ enum CloudBundle {
             do {
                 let client = try cloud.connection.imsClient()
                 let (regions, named) = CloudLookupOptions.regions(seller.regions.isEmpty ? specRegions : seller.regions, profile: .kooGallery)
-                let search = await client.search(regions: regions, imageIDs: ids, strictRegions: named)
+                let search = await client.search(regions: regions, imageIDs: ids, strictRegions: named && !seller.regions.isEmpty)
                 problems += search.failures.map { "region \($0.region): \($0.error)" }
+                let answered = search.answeredRegions.joined(separator: ", ")
                 for id in ids {
                     guard let image = search.image(id: id) else {
-                        problems.append("\(release.file): image \(id) is in none of the regions that answered (\(regions.joined(separator: ", ")))")
+                        if !answered.isEmpty {
+                            problems.append("\(release.file): image \(id) is in none of the regions that answered (\(answered))")
+                        }
                         continue
                     }
                     let metadata = try IMSMetadataOverlay.metadata(imsImage: image.image, region: image.region, source: "IMS \(image.region)")

@@ -43,7 +43,7 @@ enum CloudCheck {
         for failure in search.failures {
             outcomes.append(.failure(ImageError(.io, file: "IMS region \(failure.region)", "\(failure.error)")))
         }
-        let asked = regions.joined(separator: ", ")
+        let asked = search.answeredRegions.joined(separator: ", ")
         if arguments.isEmpty, let id = options.imageID {
             if let found = search.image(id: id) {
                 do {
@@ -52,7 +52,7 @@ enum CloudCheck {
                 } catch {
                     outcomes.append(.failure((error as? ImageError) ?? ImageError(.invalid, file: "IMS \(found.region)", "\(error)")))
                 }
-            } else {
+            } else if !asked.isEmpty {
                 outcomes.append(.failure(ImageError(.invalid, file: "IMS", "image \(id) is in none of the regions that answered (\(asked))")))
             }
         }
@@ -67,7 +67,8 @@ enum CloudCheck {
                 continue
             }
             guard let found = search.image(id: id) else {
-                input.warnings.append("image \(id) is in none of the regions that answered (\(asked)): judged without IMS")
+                input.warnings.append(asked.isEmpty ? "no region answered for image \(id): judged without IMS"
+                    : "image \(id) is in none of the regions that answered (\(asked)): judged without IMS")
                 judge(input, context)
                 continue
             }

@@ -143,9 +143,11 @@ struct ImsCloudTests {
     }
 
     @Test func eachFaultOfARegionIsARetryOrAClearErrorInCheckCloud() throws {
-        for fault in ImsCommandTests.faults where fault.environment.isEmpty {
+        // Every fault of `ims images`, the wrong secret, expired token and slow drip included.
+        for fault in ImsCommandTests.faults {
             let region = fault.region.replacingOccurrences(of: "-e2e", with: "-check")
-            let run = try Self.koopack(["check", "--cloud", "--no-scan", "--image-id", "img-" + region, "--region", region])
+            let run = try Self.koopack(["check", "--cloud", "--no-scan", "--verbose", "--image-id", "img-" + region, "--region", region],
+                                       environment: fault.environment)
             if fault.status == 0 {
                 #expect(run.status != 2 && run.stdout.contains("img-\(region)"), "\(region): \(run.stderr)")
             } else {
