@@ -125,6 +125,32 @@ struct ImsCloudTests {
         #expect((report["metadata-file"] as? String)?.hasPrefix("IMS ap-southeast-3") == true)
     }
 
+    @Test(arguments: 0..<samples.count)
+    func checkCloudOfAFileJudgesAsTheSameMetadataInItsSidecar(_ index: Int) throws {
+        // The sidecar is the fixture's own image object (what IMS serves), so IMS agrees with it.
+        let sample = Self.samples[index]
+        let data = try Data(contentsOf: URL(fileURLWithPath: ImsCommandTests.audit + "/images-ap-southeast-3.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var object = try #require((root["images"] as? [[String: Any]])?.first { $0["id"] as? String == sample.id })
+        object["region"] = "ap-southeast-3"   // koopack's sidecar key: the list said it by its file name
+        let scratch = try Scratch()
+        let image = scratch.file("disk.qcow2")
+        try QemuImg.run(["create", "-q", "-f", "qcow2", image, "40G"])
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: scratch.file("disk.qcow2.json")))
+        let owner = try #require(try ImsCommandTests.expectedAudit()["seller-owner"] as? String)
+        let offline = try KoopackBinary.run(["check", "--no-guest", "--format", "json", "--owner", owner, image])
+        let cloud = try Self.koopack(["check", "--cloud", "--no-guest", "--format", "json", image] + Self.regions)
+        #expect(cloud.status == offline.status, "\(cloud.stderr)")
+        let a = try #require(try parseReports(offline.stdout).first), b = try #require(try parseReports(cloud.stdout).first)
+        func rules(_ report: [String: Any]) -> [String] {
+            ((report["findings"] as? [[String: Any]]) ?? []).compactMap { $0["rule"] as? String }
+        }
+        #expect(rules(a) == rules(b))
+        #expect(a["verdict"] as? String == b["verdict"] as? String)
+        #expect((b["warnings"] as? [String]) == [], "IMS and the sidecar agree: nothing to warn")
+        if let rule = sample.rule { #expect(rules(b).contains(rule)) }
+    }
+
     @Test func wrongSecretOrExpiredTokenIsAClearErrorEvenWithVerbose() throws {
         for (environment, says) in [(["HUAWEICLOUD_SDK_SK": "kpWrong-" + ImsCommandTests.secret], "HTTP 401 APIGW.0301"),
                                     (["HUAWEICLOUD_SDK_SECURITY_TOKEN": "expired-token"], "HTTP 401 APIGW.0307")] {
