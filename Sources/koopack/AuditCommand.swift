@@ -74,6 +74,8 @@ struct AuditCommand: AsyncParsableCommand {
         var account = ImageAccount()
         var register = ReleaseRegister()
         var releaseIDs: [String] = []
+        // IMS first: an image also in a file given keeps IMS's answer (the account warns of the difference).
+        let owners = cloud.cloud ? await CloudAudit.add(to: &account, regions: seller.regions, profile: .kooGallery, cloud: cloud, failed: &failed) : [:]
         do {
             register = try released.register().merging(try AuditInputs.ledgerRegister(ledger))
             if let release {
@@ -93,7 +95,6 @@ struct AuditCommand: AsyncParsableCommand {
                 failed = true
             }
         }
-        let owners = cloud.cloud ? await CloudAudit.add(to: &account, regions: seller.regions, profile: .kooGallery, cloud: cloud, failed: &failed) : [:]
         let full = ReleasePolicy.audit(account, register: register, owners: owners, sellerOwner: seller.owner)
         for warning in full.warnings { Terminal.diagnose("\(warning.file): \(warning.message)") }
         let report = try state.map { full.filtered(states: try AuditReport.states(named: $0)) } ?? full

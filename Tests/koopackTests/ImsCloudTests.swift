@@ -49,6 +49,18 @@ struct ImsCloudTests {
         #expect(try Self.auditStates(run) == (try Self.declaredStates()))
     }
 
+    @Test func auditCloudKeepsIMSsAnswerOverAStaleListFile() throws {
+        let scratch = try Scratch()
+        let stale = #"{"images": [{"id": "3286ed94-6f09-54f5-9c11-15cdd6440fcd", "name": "web-ubuntu2204", "__imagetype": "private", "__system__cmkid": "kms-9", "region": "ap-southeast-3"}]}"#
+        let file = try scratch.write("stale.json", Array(stale.utf8))
+        let offline = try KoopackBinary.run(["audit", "--format", "json", file])
+        #expect(try Self.auditStates(offline)["3286ed94-6f09-54f5-9c11-15cdd6440fcd"] == "encrypted")
+        let run = try Self.koopack(["audit", "--cloud", "--format", "json", file] + Self.regions + Self.released)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Self.auditStates(run) == (try Self.declaredStates()))
+        #expect(run.stderr.contains("image ID 3286ed94-6f09-54f5-9c11-15cdd6440fcd appears in IMS ap-southeast-3"), "\(run.stderr)")
+    }
+
     @Test func auditCloudAsksEveryAllowedRegionByDefault() throws {
         // The stand-in's account has projects in three of the eight regions: the others hold no
         // images and are no error.
