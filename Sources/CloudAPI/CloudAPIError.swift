@@ -18,6 +18,9 @@ public struct CloudAPIError: Error, Sendable, Equatable, CustomStringConvertible
         case status
         /// The answer was not what the API promises: bad JSON, over the size cap, a paging loop.
         case response
+        /// IAM lists no project of the account in the region: the region is not enabled for it,
+        /// so it holds no images (a search over every region skips it).
+        case noProject
     }
 
     public var kind: Kind

@@ -120,7 +120,9 @@ public struct IMSClient: Sendable {
         for project in projects where project["name"]?.stringValue == region {
             if let id = project["id"]?.stringValue, !id.isEmpty { return id }
         }
-        throw document.problem("IAM lists no project named \(region) for this account: is the region enabled?")
+        var error = document.problem("IAM lists no project named \(region) for this account: is the region enabled?")
+        error.kind = .noProject
+        throw error
     }
 
     func fetchImages(region: String, projectID: String, filter: Filter) throws -> [JSONValue] {

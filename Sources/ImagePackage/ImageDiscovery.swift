@@ -8,6 +8,8 @@ public struct ImageInput: Sendable {
         case file(path: String)
         /// A member of an archive, kept in memory from the stream.
         case archiveMember(archive: String, member: ArchiveMember)
+        /// An image in IMS, known by its metadata alone: there is no file to read.
+        case ims(region: String)
     }
 
     /// How messages and reports name the image: its path, or `archive:member`.

@@ -49,6 +49,8 @@ public struct ImageReport: Sendable {
                 }
                 info.take(guest, notRead: "guest disk not read inside the archive")
                 return ImageReport(input: input, info: info, guest: guest)
+            case let .ims(region):
+                throw ImageError(.invalid, file: input.displayName, "an image in IMS (\(region)) has no file to read: it is judged by its metadata")
             }
         } catch let error as ImageError {
             throw error.attributed(to: input.displayName)

@@ -12,6 +12,11 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "List which images are locked by a release, billed as market images, or derived from one.",
         discussion: """
+            With --cloud, the account is read from IMS itself: every image of each --region \
+            (every allowed region by default), the seller's project in each region taken from \
+            IAM, so no --owner is needed; a region that fails is reported and the others still \
+            audited (exit 2). Paths given as well add to what IMS lists.
+
             Inputs are IMS image lists as JSON (one image object, a list, or the {"images": [...]} \
             response of GET /v2/cloudimages; one file per region, the region taken from --region, \
             a `region` key, or the file name such as images-ap-southeast-3.json), folders of such \
@@ -47,6 +52,7 @@ struct AuditCommand: AsyncParsableCommand {
     var ledger: String?
 
     @OptionGroup var released: ReleasedListOptions
+    @OptionGroup var cloud: CloudLookupOptions
 
     @Option(name: .long, help: ArgumentHelp("Only these states, comma-separated (e.g. locked,market-derived).", valueName: "states"))
     var state: String?
@@ -54,10 +60,11 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A release.yaml: exit 1 when any image it names is not releasable.", valueName: "file"))
     var release: String?
 
-    @Argument(help: ArgumentHelp("IMS list files, folders, or image files with sidecars.", valueName: "path"))
-    var paths: [String]
+    @Argument(help: ArgumentHelp("IMS list files, folders, or image files with sidecars (none needed with --cloud).", valueName: "path"))
+    var paths: [String] = []
 
     func validate() throws {
+        if paths.isEmpty && !cloud.cloud { throw ValidationError("give an IMS list file, a folder or an image, or --cloud") }
         if let state {
             do { _ = try AuditReport.states(named: state) } catch { throw ValidationError("--state: \(error)") }
         }
@@ -69,8 +76,13 @@ struct AuditCommand: AsyncParsableCommand {
         var register = ReleaseRegister()
         var releaseIDs: [String] = []
         let profile: PolicyProfile
+        do { profile = try policy.profile() } catch {
+            Terminal.diagnose("\(error)")
+            throw ExitCode(2)
+        }
+        // IMS first: an image also in a file given keeps IMS's answer (the account warns of the difference).
+        let owners = cloud.cloud ? await CloudAudit.add(to: &account, regions: seller.regions, profile: profile, cloud: cloud, failed: &failed) : [:]
         do {
-            profile = try policy.profile()
             register = try released.register().merging(try AuditInputs.ledgerRegister(ledger))
             if let release {
                 let loaded = try Release.load(path: release)
@@ -89,7 +101,7 @@ struct AuditCommand: AsyncParsableCommand {
                 failed = true
             }
         }
-        let full = ReleasePolicy.audit(account, register: register, sellerOwner: seller.owner, profile: profile)
+        let full = ReleasePolicy.audit(account, register: register, owners: owners, sellerOwner: seller.owner, profile: profile)
         for warning in full.warnings { Terminal.diagnose("\(warning.file): \(warning.message)") }
         let report = try state.map { full.filtered(states: try AuditReport.states(named: $0)) } ?? full
         switch format {

@@ -35,6 +35,10 @@ struct BundleCommand: AsyncParsableCommand {
             crash, the next koopack run that opens the ledger removes it and cancels any \
             reservation it made (see `LEDGER.pending/`).
 
+            With --cloud, a specification that names its image by id is judged from that \
+            image's metadata in IMS (asked in the specification's regions, or each --region), \
+            which wins over its metadata sidecar.
+
             KOOPACK_NOW=SECONDS (seconds since 1970) sets "now" for the quota's day, as a testing aid.
 
             An image known only by its ID is unchecked (KG122, a warning): the bundle is still \
@@ -60,6 +64,7 @@ struct BundleCommand: AsyncParsableCommand {
     @OptionGroup var seller: SellerOptions
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var strictness: StrictOptions
+    @OptionGroup var cloud: CloudLookupOptions
 
     func run() async throws {
         let limits = try quota.limits()
@@ -90,7 +95,8 @@ struct BundleCommand: AsyncParsableCommand {
         }
 
         // 1. Judge the release: images, documents, and files too large for any upload day.
-        let review = await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner, profile: profile)
+        let review = cloud.cloud ? await CloudBundle.review(loaded, seller: seller, cloud: cloud, profile: profile)
+            : await ReleaseReview.run(loaded, region: seller.region, owner: seller.owner, profile: profile)
         for problem in review.unreadable { Terminal.diagnose(problem) }
         if !review.unreadable.isEmpty { throw ExitCode(2) }
         let quotaFindings = items.filter { $0.size > limits.bytesPerDay }

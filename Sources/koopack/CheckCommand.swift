@@ -17,6 +17,13 @@ struct CheckCommand: AsyncParsableCommand {
             tar.gz, tar.zst, zip, OVA) whose images are read from the stream without extracting, \
             with metadata.json or NAME.json inside it as their metadata.
 
+            With --cloud, each image's metadata is asked of IMS (signed with \
+            HUAWEICLOUD_SDK_AK/SK; see `koopack ims images --help`) by --image-id or its \
+            sidecar's id, in each --region or every allowed region: IMS's answer wins, and each \
+            field where the sidecar differs is a warning. With --cloud --image-id and no file, \
+            the IMS image is judged by its metadata alone. The project IMS answered for is the \
+            seller's unless --owner says otherwise.
+
             Each image is classified (kind and provenance), then judged by every rule. Findings \
             are listed most severe first, each with its rule ID, evidence and remedy, and a \
             verdict: eligible, eligible with warnings, unchecked (known only by its ID: KG122), or \
@@ -38,6 +45,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var imageMetadata: MetadataOptions
     @OptionGroup var seller: SellerOptions
     @OptionGroup var released: ReleasedListOptions
+    @OptionGroup var cloud: CloudLookupOptions
 
     @OptionGroup var policy: PolicyOptions
 
@@ -50,8 +58,12 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG417).")
     var noScan = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
-    var images: [String]
+    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone).", valueName: "image"))
+    var images: [String] = []
+
+    func validate() throws {
+        if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
+    }
 
     // The shared options under the names `run` reads them by.
     var metadata: String? { imageMetadata.metadata }
@@ -72,8 +84,9 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(
-            await CheckRun.run(arguments: images, options: options, context: context))
+        let (results, unreadable) = diagnosingFailures(cloud.cloud
+            ? await CloudCheck.run(arguments: images, options: options, context: context, cloud: cloud, regions: seller.regions)
+            : await CheckRun.run(arguments: images, options: options, context: context))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))

@@ -77,30 +77,3 @@ struct ImsImagesCommand: AsyncParsableCommand {
 }
 
 extension IMSClient.ImageType: ExpressibleByArgument {}
-
-/// The options every command that asks Huawei Cloud shares.
-struct CloudOptions: ParsableArguments {
-    @Option(name: .customLong("endpoint-template"), help: ArgumentHelp(
-        "Endpoint URL with {service} and {region} (default: https://{service}.{region}.myhuaweicloud.com; also KOOPACK_ENDPOINT_TEMPLATE).",
-        valueName: "url"))
-    var endpointTemplate: String?
-
-    @Option(name: .customLong("ca-certificates"), help: ArgumentHelp(
-        "A PEM file of CA certificates to trust besides the system's (as SSL_CERT_FILE).", valueName: "file"))
-    var caCertificates: String?
-
-    @Flag(name: .long, help: "Print each HTTP request on standard error: method, URL without its query, status, request ID, milliseconds.")
-    var verbose = false
-
-    /// The IMS client the environment and these options describe. Throws a `CloudAPIError`
-    /// naming a missing variable or a bad option.
-    func imsClient() throws -> IMSClient {
-        let environment = ProcessEnvironment.current()
-        let credentials = try Credentials.fromEnvironment(environment)
-        let endpoints = try Endpoints.resolve(option: endpointTemplate, environment: environment)
-        let configuration = try HTTPConfiguration.fromEnvironment(environment, caFile: caCertificates)
-        var observer: (@Sendable (HTTPExchange) -> Void)?
-        if verbose { observer = { exchange in Terminal.diagnose(exchange.summary) } }
-        return IMSClient(credentials: credentials, endpoints: endpoints, http: HTTPClient(configuration: configuration, observer: observer))
-    }
-}

@@ -8,8 +8,11 @@ struct SellerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The seller's project ID: images owned by another project are shared (tells images shared by the seller from images shared with the seller).", valueName: "project-id"))
     var owner: String?
 
-    @Option(name: .long, help: ArgumentHelp("The region the images live in (console name or region ID), when their metadata (or an IMS list's file name) does not say.", valueName: "region"))
-    var region: String?
+    @Option(name: .customLong("region"), help: ArgumentHelp("The region the images live in (console name or region ID), when their metadata (or an IMS list's file name) does not say; with --cloud, a region to ask (repeat for several; default: every allowed region).", valueName: "region"))
+    var regions: [String] = []
+
+    /// The region the images live in: the last `--region` given (as a single option reads).
+    var region: String? { regions.last }
 }
 
 /// `--released-list`: IDs the seller knows were released. Shared by check and audit.

@@ -5,9 +5,11 @@ import ReleasePolicy
 
 extension ReleaseReview {
     /// Judges `release`: each specification's image against KG1xx (in parallel), the documents
-    /// against KG2xx.
-    static func run(_ release: Release, region: String?, owner: String?,
-                    profile: PolicyProfile = .kooGallery) async -> ReleaseReview {
+    /// against KG2xx, under `profile`. An image named by ID that `imsImages` holds (`bundle
+    /// --cloud`) is judged from IMS's metadata, with the project IMS answered for as the
+    /// seller's unless `owner`.
+    static func run(_ release: Release, region: String?, owner: String?, profile: PolicyProfile = .kooGallery,
+                    imsImages: [String: CloudBundle.Image] = [:]) async -> ReleaseReview {
         var review = ReleaseReview()
         review.registerRegion = release.specifications.first?.regions.first
         struct Job: Sendable {
@@ -44,8 +46,10 @@ extension ReleaseReview {
                         continue
                     }
                 }
-                let findings = evaluate(ImageCase(fileName: "IMS image \(id)", metadata: metadata, regionOverride: region,
-                                                  releaseFileRegions: spec.regions, sellerOwner: owner), profile: context.profile)
+                let ims = imsImages[id]
+                let findings = evaluate(ImageCase(fileName: "IMS image \(id)", metadata: ims?.metadata ?? metadata,
+                                                  regionOverride: ims == nil ? region : nil, releaseFileRegions: spec.regions,
+                                                  sellerOwner: owner ?? ims?.projectID), profile: context.profile)
                 review.imageIDs.append(id)
                 review.add("specification \(spec.name): IMS image \(id)", findings)
             }
