@@ -38,8 +38,17 @@ final class Nginx: @unchecked Sendable {
     private var running: Process?
 
     /// Lines of the access log: `METHOD URI STATUS BYTES_SENT RANGE`.
+    /// The access log's lines. nginx writes a request's line when it finishes the request, which
+    /// can be just after the client has the last byte: the log is read until it holds a line and
+    /// two reads 50 ms apart agree (at most 2 s).
     func accessLog() -> [(status: Int, bytesSent: Int, range: String)] {
-        guard let text = try? String(contentsOfFile: directory + "/access.log", encoding: .utf8) else { return [] }
+        var text = ""
+        for _ in 0..<40 {
+            let now = (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8)) ?? ""
+            if !now.isEmpty && now == text { break }
+            text = now
+            usleep(50_000)
+        }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 4).map(String.init)
             guard fields.count >= 4, let status = Int(fields[2]), let bytes = Int(fields[3]) else { return nil }
