@@ -190,7 +190,10 @@ extension FilesystemSignature {
     /// LVM's 32-character UUID grouped 6-4-4-4-4-4-6, as `pvs` prints it.
     private static func lvmUUID(_ raw: [UInt8]) -> String {
         let text = String(decoding: raw, as: UTF8.self)
-        guard text.utf8.count == 32, text.allSatisfy({ $0.isLetter || $0.isNumber }) else { return text }
+        // (ASCII only: a non-ASCII letter is one character of several bytes, and 32 bytes
+        // would then be fewer than the 32 characters the grouping steps through)
+        guard raw.count == 32, raw.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber) })
+        else { return text }
         var out = ""
         var index = text.startIndex
         for (i, length) in [6, 4, 4, 4, 4, 4, 6].enumerated() {
