@@ -36,6 +36,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var imageMetadata: MetadataOptions
     @OptionGroup var seller: SellerOptions
     @OptionGroup var released: ReleasedListOptions
+    @OptionGroup var transfer: TransferOptions
 
     @Option(name: .long, help: ArgumentHelp("A YAML policy profile overriding KooGallery's defaults (allowed-regions, max-package-bytes, near-limit-bytes, accepted-formats, min-system-disk-gb, max-system-disk-gb).", valueName: "file"))
     var policy: String?
@@ -72,7 +73,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
         let (results, unreadable) = diagnosingFailures(
-            await CheckRun.run(arguments: images, options: options, context: context))
+            await CheckRun.run(arguments: images, options: options, context: context, verbose: transfer.verbose))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))
@@ -86,7 +87,7 @@ struct CheckCommand: AsyncParsableCommand {
 /// Finds and judges the images of every argument, in parallel, keeping argument order.
 enum CheckRun {
     static func run(arguments: [String], options: DiscoveryOptions,
-                    context: CheckContext) async -> [Result<ImageCheckResult, ImageError>] {
-        await runOverImages(arguments, options: options) { input in try ImageCheck.run(input, context: context) }
+                    context: CheckContext, verbose: Bool = false) async -> [Result<ImageCheckResult, ImageError>] {
+        await runOverImages(arguments, options: options, verbose: verbose) { input in try ImageCheck.run(input, context: context) }
     }
 }

@@ -37,11 +37,12 @@ struct ScanCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     @OptionGroup var imageMetadata: MetadataOptions
+    @OptionGroup var transfer: TransferOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
+    @Argument(help: ArgumentHelp("Image files, folders, archives or https:// URLs.", valueName: "image"))
     var images: [String]
 
     // The shared options under the names `run` reads them by.
@@ -50,7 +51,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options) { input in
+        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options, verbose: transfer.verbose) { input in
             ScanResult(image: input.displayName, metadataFile: input.metadataFile,
                        report: try GuestScanner.scan(try ImageReport.read(input, readGuest: true)))
         })
