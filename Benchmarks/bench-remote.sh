@@ -68,7 +68,7 @@ log="$dir/nginx/access.log"
 cost() {
   name=$1 goal_bytes=$2 goal_requests=$3; shift 3
   : > "$log"
-  "$@" >/dev/null 2>"$dir/stderr" || [ $? -eq 1 ] || { echo "$name: koopack failed: $(cat "$dir/stderr")"; return 0; }
+  "$@" >"$dir/stdout" 2>"$dir/stderr" || [ $? -eq 1 ] || { echo "$name: koopack failed: $(cat "$dir/stderr")"; return 0; }
   awk -v name="$name" -v gb="$goal_bytes" -v gr="$goal_requests" '
     { bytes += $4; requests++ }
     END {
@@ -79,4 +79,6 @@ cost() {
 }
 cost "remote 40 GiB qcow2 guest view:" 2097152 12 "$KOOPACK" inspect --format json "$url"
 cost "remote 40 GiB qcow2 scan:      " 16777216 0 "$KOOPACK" scan "$url"
+grep -q "root on partition 1 (ext4)" "$dir/stdout" && grep -q "KG403" "$dir/stdout" \
+  || echo "  the scan did not read the root filesystem: $(head -3 "$dir/stdout")"
 echo "  koopack's own count of the scan: $(grep 'over HTTP' "$dir/stderr" | sed 's/^koopack: //')"
