@@ -59,6 +59,7 @@ public enum LiveRootScan {
         let mounts = skippedMounts(under: directory, mountinfo: mountinfo ?? ((try? HostFiles.readSmallFile("/proc/self/mountinfo", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""))
         let filesystem = HostDirectoryFileSystem(directory: directory, skipped: Set(mounts.map(\.path)))
         var report = GuestScanner.scan(filesystem: filesystem, metadata: metadata, includePackages: includePackages)
+        report.liveRoot = directory
         report.warnings += mounts.map { "\($0.path) (\($0.type)) is not part of the guest's disk: not descended into" }
         return report
     }

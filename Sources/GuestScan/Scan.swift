@@ -26,8 +26,11 @@ public struct ScanReport: Sendable {
     /// Files that could not be read; the scan went on without them.
     public var warnings: [String]
 
+    /// The directory read as the guest's root (`scan --root`), when the root was not an image's.
+    public var liveRoot: String?
+
     /// Whether the root filesystem was read.
-    public var scanned: Bool { rootFilesystem != nil }
+    public var scanned: Bool { rootFilesystem != nil || liveRoot != nil }
 
     public init(os: OSRelease? = nil, rootFilesystem: GuestVolumeLocation? = nil, efiSystemPartition: GuestVolumeLocation? = nil,
                 notReadable: [String] = [], findings: [Finding] = [], packages: PackageInventory? = nil,
