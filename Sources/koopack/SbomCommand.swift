@@ -42,15 +42,28 @@ struct SbomCommand: AsyncParsableCommand {
 
     @OptionGroup var transfer: TransferOptions
 
+    @OptionGroup var live: LiveRootOptions
+
     @Argument(help: ArgumentHelp("The image file, or its https:// URL.", valueName: "image"))
-    var image: String
+    var argument: String?
+
+    /// The image, or the live root, as messages name it.
+    var image: String { argument ?? live.root ?? "" }
+
+    func validate() throws {
+        if (argument == nil) == (live.root == nil) { throw ValidationError("give an image, or --root DIR (not both)") }
+    }
 
     func run() async throws {
         let report: ScanReport
         do {
-            let access = try ImageAccess(image)
-            defer { reportTransfers(access.remote.map { [$0] } ?? [], verbose: transfer.verbose) }
-            report = try GuestScanner.packages(imageAt: access.name, inspector: access.inspector)
+            if let root = live.root {
+                report = try LiveRootScan.scan(directory: root, metadata: nil, includePackages: true)
+            } else {
+                let access = try ImageAccess(image)
+                defer { reportTransfers(access.remote.map { [$0] } ?? [], verbose: transfer.verbose) }
+                report = try GuestScanner.packages(imageAt: access.name, inspector: access.inspector)
+            }
         } catch let error as ImageError {
             Terminal.diagnose(error.attributed(to: shownName(image)).description)
             throw ExitCode(2)

@@ -39,3 +39,19 @@ struct LiveRootCommandTests {
         #expect(run.stderr.contains("/nonexistent/koopack-root: is not a directory"), "\(run.stderr)")
     }
 }
+
+/// `koopack sbom --root DIR` lists what the SBOM of the image made from the same tree lists.
+@Suite(.enabled(if: GuestRootImage.available, "qemu-img and mkfs.ext4 are needed (make deps installs them)"))
+struct LiveRootSBOMTests {
+    @Test func aTreesSBOMListsTheImagesPackages() throws {
+        let scratch = try Scratch()
+        let image = try GuestRootImage.make(GuestRootImage.ubuntuWithPresetPassword, in: scratch)
+        let live = try KoopackBinary.run(["sbom", "--root", scratch.file("root-web.qcow2")])
+        let fromImage = try KoopackBinary.run(["sbom", image])
+        #expect(live.status == 0 && fromImage.status == 0, "\(live.stderr)")
+        func purls(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { $0.contains("\"purl\"") }.map { $0.trimmingCharacters(in: .whitespaces) }.sorted()
+        }
+        #expect(!purls(live.stdout).isEmpty && purls(live.stdout) == purls(fromImage.stdout))
+    }
+}
