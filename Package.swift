@@ -49,11 +49,12 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "DiskImage", dependencies: ["Findings", "CZlib", "CZstd", "CCRC32C"]),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
-        .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive"]),
         // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
         // built against libcurl's headers, loaded only by commands that go on the network.
         .target(name: "CCurlShim", path: "Sources/CCurlShim"),
         .target(name: "CloudAPI", dependencies: ["Findings", "DiskImage", "CCurlShim", .product(name: "Crypto", package: "swift-crypto")]),
+        // Reads images by URL through CloudAPI's range source.
+        .target(name: "ImagePackage", dependencies: ["DiskImage", "CArchive", "CloudAPI"]),
         .target(name: "GuestScan", dependencies: ["Findings", "DiskImage", "GuestFilesystem", "ImagePackage", "CSQLite",
                                              .product(name: "Yams", package: "Yams")]),
         .target(

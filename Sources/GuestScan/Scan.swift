@@ -28,8 +28,11 @@ public struct ScanReport: Sendable {
     /// The root's other filesystems that were mounted for the scan (from its fstab and mount units).
     public var mounted: [GuestMountedVolume] = []
 
+    /// The directory read as the guest's root (`scan --root`), when the root was not an image's.
+    public var liveRoot: String?
+
     /// Whether the root filesystem was read.
-    public var scanned: Bool { rootFilesystem != nil }
+    public var scanned: Bool { rootFilesystem != nil || liveRoot != nil }
 
     public init(os: OSRelease? = nil, rootFilesystem: GuestVolumeLocation? = nil, efiSystemPartition: GuestVolumeLocation? = nil,
                 notReadable: [String] = [], findings: [Finding] = [], packages: PackageInventory? = nil,

@@ -10,6 +10,9 @@ public struct ImageInput: Sendable {
         case archiveMember(archive: String, member: ArchiveMember)
         /// An image in IMS, known by its metadata alone: there is no file to read.
         case ims(region: String)
+        /// An image at an `https://` or `http://` URL, read by range requests; related files
+        /// resolve as URLs on the same host.
+        case url(RemoteImage)
     }
 
     /// How messages and reports name the image: its path, or `archive:member`.
@@ -68,6 +71,7 @@ public enum ImageDiscovery {
     /// all (missing, unreadable, a damaged archive, an image file whose metadata is damaged); in
     /// a folder, an image whose sidecar is damaged comes back with `unreadable` set instead.
     public static func discover(_ argument: String, options: DiscoveryOptions) throws -> [ImageInput] {
+        if RemoteImage.isURL(argument) { return [try urlInput(argument, options: options)] }
         let files = HostFiles.self
         guard files.exists(argument) else { throw ImageError(.io, file: argument, "no such file or directory") }
         if files.isDirectory(argument) {
@@ -110,6 +114,24 @@ public enum ImageDiscovery {
             input.metadataFile = metadataPath
             if input.metadata == nil {
                 input.warnings.append("\(metadataPath) holds no image matching \(options.imageID.map { "ID \($0)" } ?? FilePaths.lastComponent(path))")
+            }
+        }
+        return input
+    }
+
+    /// An image at a URL, named without its query, with `--metadata` (a sidecar beside a URL is
+    /// not looked for: a presigned URL cannot sign it). Its package bytes are known once it is
+    /// read (`ImageReport.read`).
+    static func urlInput(_ argument: String, options: DiscoveryOptions) throws -> ImageInput {
+        let remote = try RemoteImage(argument)
+        var input = ImageInput(displayName: remote.name, origin: .url(remote), metadata: nil, metadataFile: nil, packageBytes: 0)
+        if let metadataPath = options.metadataFile {
+            let bytes = try HostFiles.readSmallFile(metadataPath, limit: ArchiveReader.maxMetadataBytes)
+            let documents = try IMSMetadata.parseDocument(bytes, file: metadataPath)
+            input.metadata = IMSMetadata.pick(from: documents, imageID: options.imageID, imageFileName: remote.fileName)
+            input.metadataFile = metadataPath
+            if input.metadata == nil {
+                input.warnings.append("\(metadataPath) holds no image matching \(options.imageID.map { "ID \($0)" } ?? remote.fileName)")
             }
         }
         return input

@@ -20,7 +20,8 @@ public struct ImageReport: Sendable {
     }
 
     /// Reads `input`: its header and backing chain and, when `readGuest`, its guest's disk and
-    /// guest view, from a file or from an archive member. An archive member's related files
+    /// guest view, from a file, from an archive member or from a URL (by range requests; its
+    /// package bytes are set once its files are opened). An archive member's related files
     /// (backing, extents) cannot be opened: its header still names them, which is what the
     /// self-containment rule needs. A guest that cannot be read is a warning in `info` and a
     /// failure in `guest`, never an error: the header facts still stand. Throws an `ImageError`
@@ -35,6 +36,18 @@ public struct ImageReport: Sendable {
                 guard readGuest else { return ImageReport(input: input, info: try inspector.inspect(path: path), guest: nil) }
                 let (info, guest) = try inspector.inspectWithGuest(path: path)
                 return ImageReport(input: input, info: info, guest: guest)
+            case let .url(remote):
+                var read = input
+                let inspector = remote.inspector
+                let report: ImageReport
+                if readGuest {
+                    let (info, guest) = try inspector.inspectWithGuest(path: remote.name)
+                    report = ImageReport(input: read, info: info, guest: guest)
+                } else {
+                    report = ImageReport(input: read, info: try inspector.inspect(path: remote.name), guest: nil)
+                }
+                read.packageBytes = remote.packageBytes(backingChain: report.info.backingChain)
+                return ImageReport(input: read, info: report.info, guest: report.guest)
             case let .archiveMember(_, member):
                 let inMemory = ImageInspector(resolver: NoRelatedFiles())
                 var info = try inMemory.inspectHeader(member.source, filename: input.displayName)

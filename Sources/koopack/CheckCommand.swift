@@ -86,7 +86,7 @@ struct CheckCommand: AsyncParsableCommand {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
         let (results, unreadable) = diagnosingFailures(cloud.cloud
             ? await CloudCheck.run(arguments: images, options: options, context: context, cloud: cloud, regions: seller.regions)
-            : await CheckRun.run(arguments: images, options: options, context: context))
+            : await CheckRun.run(arguments: images, options: options, context: context, verbose: cloud.connection.verbose))
         switch format {
         case .text: Terminal.write(CheckText.render(results, strict: strict))
         case .json: JSONOutput.write(CheckJSON.render(results, strict: strict))
@@ -100,7 +100,7 @@ struct CheckCommand: AsyncParsableCommand {
 /// Finds and judges the images of every argument, in parallel, keeping argument order.
 enum CheckRun {
     static func run(arguments: [String], options: DiscoveryOptions,
-                    context: CheckContext) async -> [Result<ImageCheckResult, ImageError>] {
-        await runOverImages(arguments, options: options) { input in try ImageCheck.run(input, context: context) }
+                    context: CheckContext, verbose: Bool = false) async -> [Result<ImageCheckResult, ImageError>] {
+        await runOverImages(arguments, options: options, verbose: verbose) { input in try ImageCheck.run(input, context: context) }
     }
 }

@@ -14,7 +14,7 @@ struct CloudOptions: ParsableArguments {
         "A PEM file of CA certificates to trust besides the system's (as SSL_CERT_FILE).", valueName: "file"))
     var caCertificates: String?
 
-    @Flag(name: .long, help: "Print each HTTP request on standard error: method, URL without its query, status, request ID, milliseconds.")
+    @Flag(name: .long, help: "Print each IMS request on standard error (method, URL without its query, status, request ID, milliseconds) and, for images given by URL, the bytes and HTTP requests each one cost.")
     var verbose = false
 
     /// The IMS client the environment and these options describe. Throws a `CloudAPIError`

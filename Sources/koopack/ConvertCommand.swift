@@ -44,7 +44,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: raw (the only one).")
     var format: OutputFormat = .raw
 
-    @Argument(help: ArgumentHelp("The image to read.", valueName: "image"))
+    @OptionGroup var transfer: TransferOptions
+
+    @Argument(help: ArgumentHelp("The image to read: a file, or its https:// URL.", valueName: "image"))
     var image: String
 
     @Argument(help: ArgumentHelp("The raw file to write, or - for standard output.", valueName: "out"))
@@ -61,10 +63,12 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let disk: any ByteSource
+        let access: ImageAccess
         do {
-            disk = try ImageInspector().openGuest(path: image).disk
+            access = try ImageAccess(image)
+            disk = try access.inspector.openGuest(path: access.name).disk
         } catch let error as ImageError {
-            Terminal.diagnose(error.attributed(to: image).description)
+            Terminal.diagnose(error.attributed(to: shownName(image)).description)
             throw ExitCode(2)
         }
         signal(SIGINT) { interruption.raise(signal: $0) }
@@ -89,9 +93,10 @@ struct ConvertCommand: ParsableCommand {
         } catch let error as ImageError {
             bar?.finish()
             if interruption.isRaised { Terminal.exit(128 + max(0, interruption.signal)) }
-            Terminal.diagnose(error.attributed(to: image).description)
+            Terminal.diagnose(error.attributed(to: shownName(image)).description)
             throw ExitCode(2)
         }
         bar?.finish()
+        reportTransfers(access.remote.map { [$0] } ?? [], verbose: transfer.verbose)
     }
 }

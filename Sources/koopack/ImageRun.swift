@@ -3,9 +3,10 @@ import ImagePackage
 
 /// Finds the images every argument names (files, folders, archives) and runs `work` on each,
 /// in parallel, keeping argument order. An argument that cannot be read, or an image whose work
-/// throws, is a failure in its place.
+/// throws, is a failure in its place. Images given by URL have what they cost over HTTP printed
+/// on standard error (each one's with `verbose`).
 func runOverImages<Output: Sendable>(
-    _ arguments: [String], options: DiscoveryOptions,
+    _ arguments: [String], options: DiscoveryOptions, verbose: Bool = false,
     _ work: @escaping @Sendable (_ input: ImageInput) throws -> Output
 ) async -> [Result<Output, ImageError>] {
     var jobs: [ImageInput] = []
@@ -20,7 +21,7 @@ func runOverImages<Output: Sendable>(
                 jobs.append(input)
             }
         } catch {
-            outcomes.append(.failure(imageError(error, naming: argument)))
+            outcomes.append(.failure(imageError(error, naming: shownName(argument))))
         }
     }
     let done: [Result<Output, ImageError>] = await ParallelWork.mapInBackground(jobs) { input in
@@ -28,6 +29,7 @@ func runOverImages<Output: Sendable>(
         catch { return .failure(imageError(error, naming: input.displayName)) }
     }
     for (slot, result) in zip(slots, done) { outcomes[slot] = result }
+    reportTransfers(remoteImages(jobs), verbose: verbose)
     return outcomes.compactMap { $0 }
 }
 

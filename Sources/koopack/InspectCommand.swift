@@ -1,5 +1,6 @@
 import ArgumentParser
 import DiskImage
+import ImagePackage
 
 /// `koopack inspect`: header facts of each image, as `qemu-img info` gives them.
 struct InspectCommand: AsyncParsableCommand {
@@ -61,11 +62,15 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Skip the guest view: do not read the partition table, filesystems and boot mode.")
     var noGuest = false
 
-    @Argument(help: ArgumentHelp("Image files to inspect.", valueName: "image"))
+    @OptionGroup var transfer: TransferOptions
+
+    @Argument(help: ArgumentHelp("Image files to inspect, or their https:// URLs.", valueName: "image"))
     var images: [String]
 
     func request() throws -> InspectRequest {
-        try InspectRequest(images: images, format: format, output: output, noGuest: noGuest, backingChain: backingChain)
+        var request = try InspectRequest(images: images, format: format, output: output, noGuest: noGuest, backingChain: backingChain)
+        request.verbose = transfer.verbose
+        return request
     }
 
     func validate() throws {
@@ -90,10 +95,17 @@ struct InspectCommand: AsyncParsableCommand {
     /// image is read on the main thread with no task or thread started.
     static func run(_ request: InspectRequest) -> Int32 {
         let inspector = ImageInspector()
+        let remotes = Remotes()
         let outcomes: [Outcome] = ParallelWork.map(request.images) { path in
-            do { return .info(try inspector.inspect(path: path, guest: request.guest)) }
-            catch let error as ImageError { return .failed(error.attributed(to: path)) }
-            catch { return .failed(ImageError(.io, file: path, "\(error)")) }
+            do {
+                // A URL is read by range requests; a path as a host file.
+                guard RemoteImage.isURL(path) else { return .info(try inspector.inspect(path: path, guest: request.guest)) }
+                let access = try ImageAccess(path)
+                if let remote = access.remote { remotes.append(remote) }
+                return .info(try access.inspector.inspect(path: access.name, guest: request.guest))
+            }
+            catch let error as ImageError { return .failed(error.attributed(to: shownName(path))) }
+            catch { return .failed(ImageError(.io, file: shownName(path), "\(error)")) }
         }
         var infos: [ImageInfo] = []
         infos.reserveCapacity(outcomes.count)
@@ -111,6 +123,7 @@ struct InspectCommand: AsyncParsableCommand {
         case .qemuJSON: if let info = infos.first { JSONOutput.write(InspectJSON.qemu(info, backingChain: request.backingChain), indent: 4) }
         case .text: Terminal.write(infos.map { InspectText.render($0, backingChain: request.backingChain) }.joined())
         }
+        reportTransfers(remotes.inArgumentOrder(request.images), verbose: request.verbose)
         return failed ? 2 : 0
     }
 

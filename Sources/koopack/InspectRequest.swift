@@ -20,6 +20,8 @@ struct InspectRequest: Sendable, Equatable {
     var guest: Bool
     /// Whether every image of the backing chain is printed, top first.
     var backingChain: Bool
+    /// Whether what each image given by URL cost over HTTP is printed (`--verbose`).
+    var verbose = false
 
     /// The request the options make, or the usage error they are: `--format` and `--output`
     /// are two spellings of one choice; `--output=json` prints one object, so it takes one

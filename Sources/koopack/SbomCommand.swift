@@ -40,26 +40,43 @@ struct SbomCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the SBOM to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Argument(help: ArgumentHelp("The image file.", valueName: "image"))
-    var image: String
+    @OptionGroup var transfer: TransferOptions
+
+    @OptionGroup var live: LiveRootOptions
+
+    @Argument(help: ArgumentHelp("The image file, or its https:// URL.", valueName: "image"))
+    var argument: String?
+
+    /// The image, or the live root, as messages name it.
+    var image: String { argument ?? live.root ?? "" }
+
+    func validate() throws {
+        if (argument == nil) == (live.root == nil) { throw ValidationError("give an image, or --root DIR (not both)") }
+    }
 
     func run() async throws {
         let report: ScanReport
         do {
-            report = try GuestScanner.packages(imageAt: image)
+            if let root = live.root {
+                report = try LiveRootScan.scan(directory: root, metadata: nil, includePackages: true)
+            } else {
+                let access = try ImageAccess(image)
+                defer { reportTransfers(access.remote.map { [$0] } ?? [], verbose: transfer.verbose) }
+                report = try GuestScanner.packages(imageAt: access.name, inspector: access.inspector)
+            }
         } catch let error as ImageError {
-            Terminal.diagnose(error.attributed(to: image).description)
+            Terminal.diagnose(error.attributed(to: shownName(image)).description)
             throw ExitCode(2)
         }
         guard report.scanned, let inventory = report.packages else {
-            Terminal.diagnose("\(image): the guest's root filesystem was not read: " + report.notReadable.joined(separator: "; "))
+            Terminal.diagnose("\(shownName(image)): the guest's root filesystem was not read: " + report.notReadable.joined(separator: "; "))
             throw ExitCode(2)
         }
-        for note in inventory.notes { Terminal.diagnose("\(image): \(note)") }
+        for note in inventory.notes { Terminal.diagnose("\(shownName(image)): \(note)") }
         if inventory.databases.isEmpty {
-            Terminal.diagnose("\(image): no package database found (no /var/lib/dpkg/status, no rpmdb.sqlite): the SBOM lists no packages")
+            Terminal.diagnose("\(shownName(image)): no package database found (no /var/lib/dpkg/status, no rpmdb.sqlite): the SBOM lists no packages")
         }
-        let info = SBOMDocumentInfo.now(imageName: FilePaths.lastComponent(image), toolVersion: Koopack.configuration.version)
+        let info = SBOMDocumentInfo.now(imageName: FilePaths.lastComponent(shownName(image)), toolVersion: Koopack.configuration.version)
         let document: JSONValue
         switch format {
         case .cyclonedx: document = CycloneDX.document(packages: inventory.packages, os: report.os, info: info)

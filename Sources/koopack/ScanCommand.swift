@@ -47,23 +47,32 @@ struct ScanCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     @OptionGroup var imageMetadata: MetadataOptions
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var live: LiveRootOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives.", valueName: "image"))
-    var images: [String]
+    @Argument(help: ArgumentHelp("Image files, folders, archives or https:// URLs.", valueName: "image"))
+    var images: [String] = []
 
     // The shared options under the names `run` reads them by.
     var metadata: String? { imageMetadata.metadata }
     var imageID: String? { imageMetadata.imageID }
 
+    func validate() throws {
+        if images.isEmpty && live.root == nil { throw ValidationError("give an image, or --root DIR") }
+    }
+
     func run() async throws {
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options) { input in
+        var (results, unreadable) = diagnosingFailures(await runOverImages(images, options: options, verbose: transfer.verbose) { input in
             ScanResult(image: input.displayName, metadataFile: input.metadataFile,
                        report: try GuestScanner.scan(try ImageReport.read(input, readGuest: true)))
         })
+        if live.root != nil {
+            if let result = live.scan(metadataFile: metadata, imageID: imageID) { results.append(result) } else { unreadable = true }
+        }
         switch format {
         case .text: Terminal.write(ScanText.render(results))
         case .json: JSONOutput.write(ScanJSON.render(results))

@@ -1,6 +1,7 @@
 import CloudAPI
 import DiskImage
 import Foundation
+import KoopackTestSupport
 import Testing
 
 /// Images read over HTTP from nginx (Debian's, started by the test on loopback) through

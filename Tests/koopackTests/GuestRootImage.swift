@@ -34,7 +34,8 @@ enum GuestRootImage {
     ]
 
     /// Builds the tree `files` (path → text), makes a 64 MiB ext4 of it and converts it to qcow2.
-    static func make(_ files: [String: String], in scratch: Scratch, name: String = "web.qcow2") throws -> String {
+    static func make(_ files: [String: String], in scratch: Scratch, name: String = "web.qcow2",
+                     adding extra: (String) throws -> Void = { _ in }) throws -> String {
         let root = scratch.file("root-\(name)")
         for (path, text) in files {
             let full = root + "/" + path
@@ -42,6 +43,7 @@ enum GuestRootImage {
                                                     withIntermediateDirectories: true)
             try text.write(toFile: full, atomically: true, encoding: .utf8)
         }
+        try extra(root)
         let raw = scratch.file("\(name).raw")
         FileManager.default.createFile(atPath: raw, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: raw))

@@ -1,3 +1,4 @@
+import KoopackTestSupport
 import CloudAPI
 import Foundation
 import Synchronization
@@ -146,16 +147,6 @@ final class LoopbackServer: @unchecked Sendable {
         stop(process)
         try? FileManager.default.removeItem(atPath: logPath)
     }
-}
-
-/// Stops a server: SIGTERM, then SIGKILL if it is still there after five seconds.
-func stop(_ process: Process) {
-    guard process.isRunning else { return }
-    process.terminate()
-    let deadline = Date().addingTimeInterval(5)
-    while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
 }
 
 /// Stops, when the test process exits, every server it started that is still running (a shared

@@ -3,14 +3,14 @@ import Foundation
 /// nginx from Debian, started by a test on a free loopback port with a configuration written at
 /// test time, serving one folder read-only; stopped when released. Its access log records each
 /// request's status and `$bytes_sent`, the server's own count of what koopack cost.
-final class Nginx: @unchecked Sendable {
-    static let binary = "/usr/sbin/nginx"
-    static let installed = FileManager.default.isExecutableFile(atPath: binary)
+public final class Nginx: @unchecked Sendable {
+    public static let binary = "/usr/sbin/nginx"
+    public static let installed = FileManager.default.isExecutableFile(atPath: binary)
 
-    let port: Int
-    let directory: String
+    public let port: Int
+    public let directory: String
 
-    init(root: String) throws {
+    public init(root: String) throws {
         directory = NSTemporaryDirectory() + "koopack-nginx-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var lastError = "nginx did not start"
@@ -38,10 +38,10 @@ final class Nginx: @unchecked Sendable {
     private var running: Process?
 
     /// Lines of the access log: `METHOD URI STATUS BYTES_SENT RANGE`.
-    /// The access log's lines. nginx writes a request's line when it finishes the request, which
+    /// nginx writes a request's line when it finishes the request, which
     /// can be just after the client has the last byte: the log is read until it holds a line and
     /// two reads 50 ms apart agree (at most 2 s).
-    func accessLog() -> [(status: Int, bytesSent: Int, range: String)] {
+    public func accessLog() -> [(status: Int, bytesSent: Int, range: String)] {
         var text = ""
         for _ in 0..<40 {
             let now = (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8)) ?? ""
@@ -56,7 +56,7 @@ final class Nginx: @unchecked Sendable {
         }
     }
 
-    func url(_ name: String) -> String { "http://127.0.0.1:\(port)/\(name)" }
+    public func url(_ name: String) -> String { "http://127.0.0.1:\(port)/\(name)" }
 
     deinit {
         if let running { stop(running) }
@@ -91,7 +91,7 @@ final class Nginx: @unchecked Sendable {
     }
 
     /// A port nothing listens on now (the kernel's pick for port 0).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -109,7 +109,7 @@ final class Nginx: @unchecked Sendable {
     }
 
     /// Whether something accepts connections on `port` within ten seconds (and nginx still runs).
-    static func waitForListener(port: Int, process: Process) -> Bool {
+    public static func waitForListener(port: Int, process: Process) -> Bool {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, process.isRunning {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -129,3 +129,14 @@ final class Nginx: @unchecked Sendable {
         return false
     }
 }
+
+/// Stops a server: SIGTERM, then SIGKILL if it is still there after five seconds.
+public func stop(_ process: Process) {
+    guard process.isRunning else { return }
+    process.terminate()
+    let deadline = Date().addingTimeInterval(5)
+    while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+}
+
