@@ -7,9 +7,21 @@ import Testing
 @Suite struct LUKSTests {
     static func makeLUKS1(_ directory: Scratch, _ name: String, options: String = "", size: String = "4M") throws -> String {
         let file = directory.file(name)
-        try QemuImg.run(["create", "-f", "luks", "--object", "secret,id=sec0,data=abc",
-                         "-o", "key-secret=sec0,iter-time=200" + (options.isEmpty ? "" : "," + options), file, size])
-        return file
+        let arguments = ["create", "-f", "luks", "--object", "secret,id=sec0,data=abc",
+                         "-o", "key-secret=sec0,iter-time=200" + (options.isEmpty ? "" : "," + options), file, size]
+        // qemu-img times PBKDF2 to pick its iteration count and gives up ("Unable to get
+        // accurate CPU usage") when a busy machine starves it: that is qemu-img's, not the
+        // container's, so it is tried again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try QemuImg.run(arguments)
+                return file
+            } catch where attempt < 5 && "\(error)".contains("Unable to get accurate CPU usage") {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+        }
     }
 
     static var cryptsetup: String? {
