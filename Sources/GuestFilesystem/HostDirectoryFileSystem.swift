@@ -21,6 +21,12 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
     public let skipped: Set<String>
     /// Guest paths by inode number - 1, numbered as directories are listed, and back.
     private let table = Mutex(PathTable())
+    /// Guest paths the host refused to let koopack read (permission denied), in the order met.
+    private let refused = Mutex<[String]>([])
+
+    /// Guest paths that could not be read or listed for want of permission (koopack not run as
+    /// root): what the scan did not see, each once.
+    public var deniedPaths: [String] { refused.withLock { $0 } }
 
     private struct PathTable {
         var paths = ["/"]
@@ -53,11 +59,16 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
         }
     }
 
+    /// What a read refused by the host says.
+    public static let deniedReason = "permission denied (run koopack as root to read it)"
+
     private func hostPath(_ guest: String) -> String { guest == "/" ? (root.isEmpty ? "/" : root) : root + guest }
 
     private func failure(_ guest: String, _ what: String) -> ImageError {
         let code = errno
-        let reason = code == EACCES || code == EPERM ? "permission denied (run koopack as root to read it)" : String(cString: strerror(code))
+        let denied = code == EACCES || code == EPERM
+        if denied { refused.withLock { if !$0.contains(guest) { $0.append(guest) } } }
+        let reason = denied ? Self.deniedReason : String(cString: strerror(code))
         return ImageError(.io, file: hostPath(guest), "\(what): \(reason)")
     }
 

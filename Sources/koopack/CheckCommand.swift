@@ -48,6 +48,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var cloud: CloudLookupOptions
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var live: LiveRootOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
@@ -62,7 +63,10 @@ struct CheckCommand: AsyncParsableCommand {
     var images: [String] = []
 
     func validate() throws {
-        if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
+        if live.root != nil {
+            if !images.isEmpty { throw ValidationError("--root takes no image: it judges the image --metadata or --cloud --image-id describes") }
+            if cloud.cloud ? imageID == nil : metadata == nil { throw ValidationError("--root needs --metadata FILE [--image-id ID], or --cloud --image-id ID") }
+        } else if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
     }
 
     // The shared options under the names `run` reads them by.
@@ -84,7 +88,9 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(cloud.cloud
+        let (results, unreadable) = diagnosingFailures(live.root != nil
+            ? await LiveRootCheck.run(root: live.root ?? "/", options: options, context: context, cloud: cloud, regions: seller.regions)
+            : cloud.cloud
             ? await CloudCheck.run(arguments: images, options: options, context: context, cloud: cloud, regions: seller.regions)
             : await CheckRun.run(arguments: images, options: options, context: context, verbose: cloud.connection.verbose))
         switch format {
