@@ -35,10 +35,13 @@ public enum LiveRootScan {
         return found
     }
 
+    /// The `reason` evidence of KG410 for a file the host refused to let koopack read.
+    public static let deniedReason = "permission denied"
+
     /// KG410 for a guest path the host refused to let koopack read.
     static func deniedNote(_ path: String) -> Finding {
         Finding(.scanNotDone, message: "\(path) was not scanned: permission denied; run koopack as root to read it",
-                evidence: [("file", path), ("reason", "permission denied")])
+                evidence: [("file", path), ("reason", deniedReason)])
     }
 
     /// mountinfo escapes spaces and other bytes as `\\ooo`.

@@ -29,7 +29,7 @@ enum LiveRootCheck {
             guard case var .success(result) = outcome else { return outcome }
             do {
                 let scan = try LiveRootScan.scan(directory: root, metadata: result.input.metadata)
-                result.findings = (result.findings + scan.findings).inReportOrder()
+                result.findings = (result.findings + scan.findings.map(Self.raisingDenied)).inReportOrder()
                 result.report.info.warnings.append("the guest is the live root \(root), scanned in place of the image's disk")
                 result.report.info.warnings += scan.warnings.map { "not read: \($0)" }
                 return .success(result)
@@ -37,6 +37,15 @@ enum LiveRootCheck {
                 return .failure((error as? ImageError)?.attributed(to: root) ?? ImageError(.io, file: root, "\(error)"))
             }
         }
+    }
+
+    /// A file of the root koopack was not allowed to read (KG410) is a warning in a check, not
+    /// a note: a root scanned in part must not pass as eligible outright, and `--strict` fails it.
+    static func raisingDenied(_ finding: Finding) -> Finding {
+        guard finding.ruleID == .scanNotDone, finding.evidence("reason") == LiveRootScan.deniedReason else { return finding }
+        var raised = finding
+        raised.severity = .warning
+        return raised
     }
 
     /// The image `--metadata` describes (picked by `--image-id` from a list), named for the

@@ -88,3 +88,38 @@ struct LiveRootCheckTests {
         #expect(bare.status != 0 && bare.stderr.contains("--root needs --metadata"), "\(bare.stderr)")
     }
 }
+
+/// `check --root` as someone who may not read the root's shadow: a warning, never eligible outright.
+struct LiveRootCheckAsNobodyTests {
+    @Test(.enabled(if: LiveRootCheckTests.asNobody != nil, "needs root and setpriv (util-linux) to check as nobody"))
+    func aShadowNobodyMayNotReadMakesTheCheckWarnAndStrictFail() throws {
+        let scratch = try Scratch()
+        let root = try LiveRootCheckTests.tree(scratch, shadow: LiveRootCheckTests.presetShadow)
+        let prefix = try #require(LiveRootCheckTests.asNobody)
+        let arguments = [KoopackBinary.path, "check", "--root", root, "--metadata", LiveRootCheckTests.eligibleMetadata,
+                         "--region", "ap-southeast-3"]
+        let run = try Tool.capture(prefix[0], Array(prefix.dropFirst()) + arguments, environment: ["NO_COLOR": "1"])
+        #expect(run.status == 0 && run.stdout.contains(": eligible with warnings\n"), "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("KG410") && run.stdout.contains("/etc/shadow") && run.stdout.contains("run koopack as root"))
+        let strict = try Tool.capture(prefix[0], Array(prefix.dropFirst()) + arguments + ["--strict"])
+        #expect(strict.status == 1, "\(strict.stdout)")
+    }
+}
+
+/// `check --cloud --image-id ID --root DIR`: IMS's metadata, with the scan of DIR in place of
+/// the note that the image has no file to scan.
+@Suite(.enabled(if: IMSStandIn.available, "python3 with huaweicloudsdkcore is needed"))
+struct LiveRootCloudCheckTests {
+    @Test func theIMSImageIsJudgedWithTheRootsScan() throws {
+        let scratch = try Scratch()
+        let root = try LiveRootCheckTests.tree(scratch, shadow: LiveRootCheckTests.presetShadow)
+        let run = try ImsCloudTests.koopack(["check", "--cloud", "--image-id", "3286ed94-6f09-54f5-9c11-15cdd6440fcd",
+                                             "--root", root, "--format", "json"] + ImsCloudTests.regions)
+        #expect(run.status == 1, "\(run.stderr)")
+        let report = try #require(try parseReports(run.stdout).first)
+        #expect((report["image"] as? String)?.contains("3286ed94-6f09-54f5-9c11-15cdd6440fcd") == true)
+        let findings = (report["findings"] as? [[String: Any]]) ?? []
+        #expect(findings.contains { $0["rule"] as? String == "KG401" }, "\(run.stdout)")
+        #expect(!findings.contains { ($0["message"] as? String)?.contains("no file here") == true }, "\(run.stdout)")
+    }
+}
