@@ -59,7 +59,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG417).")
     var noScan = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone).", valueName: "image"))
+    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone; none with --root DIR: the image --metadata or --cloud --image-id describes, with the scan of DIR).", valueName: "image"))
     var images: [String] = []
 
     func validate() throws {
