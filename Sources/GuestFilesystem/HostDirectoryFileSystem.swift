@@ -21,6 +21,12 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
     public let skipped: Set<String>
     /// Guest paths by inode number - 1, numbered as directories are listed, and back.
     private let table = Mutex(PathTable())
+    /// Guest paths the host refused to let koopack read (permission denied), in the order met.
+    private let refused = Mutex<[String]>([])
+
+    /// Guest paths that could not be read or listed for want of permission (koopack not run as
+    /// root): what the scan did not see, each once.
+    public var deniedPaths: [String] { refused.withLock { $0 } }
 
     private struct PathTable {
         var paths = ["/"]
@@ -34,13 +40,22 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
         }
     }
 
+    /// Most files numbered in all (every listed directory's entries together): an image's inode
+    /// table is bounded by its filesystem, a live root's by this, so listing directory after
+    /// directory of a huge tree cannot hold memory without end.
+    public static let defaultMaxFiles = 4 * GuestPaths.maxDirectoryEntries
+    /// The bound this filesystem keeps (`defaultMaxFiles` unless a test asks for less).
+    public let maxFiles: Int
+
     /// Reads `directory` as a root; `skipped` are guest paths (starting with `/`) not descended.
-    public init(directory: String, kind: FilesystemKind = .ext4, skipped: Set<String> = []) {
+    public init(directory: String, kind: FilesystemKind = .ext4, skipped: Set<String> = [],
+                maxFiles: Int = HostDirectoryFileSystem.defaultMaxFiles) {
         var trimmed = directory
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         root = trimmed
         self.kind = kind
         self.skipped = skipped
+        self.maxFiles = maxFiles
     }
 
     private func guestPath(_ number: UInt64) throws -> String {
@@ -53,11 +68,16 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
         }
     }
 
+    /// What a read refused by the host says.
+    public static let deniedReason = "permission denied (run koopack as root to read it)"
+
     private func hostPath(_ guest: String) -> String { guest == "/" ? (root.isEmpty ? "/" : root) : root + guest }
 
     private func failure(_ guest: String, _ what: String) -> ImageError {
         let code = errno
-        let reason = code == EACCES || code == EPERM ? "permission denied (run koopack as root to read it)" : String(cString: strerror(code))
+        let denied = code == EACCES || code == EPERM
+        if denied { refused.withLock { if !$0.contains(guest) { $0.append(guest) } } }
+        let reason = denied ? Self.deniedReason : String(cString: strerror(code))
         return ImageError(.io, file: hostPath(guest), "\(what): \(reason)")
     }
 
@@ -97,10 +117,13 @@ public final class HostDirectoryFileSystem: GuestFileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         names.sort()
-        return table.withLock { table in
-            names.map { name in
-                GuestDirectoryEntry(name: name, inode: table.number(guest == "/" ? "/" + name : guest + "/" + name), type: nil)
+        let paths = names.map { guest == "/" ? "/" + $0 : guest + "/" + $0 }
+        return try table.withLock { table in
+            let fresh = paths.reduce(0) { $0 + (table.numbers[$1] == nil ? 1 : 0) }
+            guard table.paths.count + fresh <= maxFiles else {
+                throw ImageError(.limit, file: hostPath(guest), "listing it would number more than \(maxFiles) files under \(root.isEmpty ? "/" : root), the most koopack reads of a live root")
             }
+            return zip(names, paths).map { name, path in GuestDirectoryEntry(name: name, inode: table.number(path), type: nil) }
         }
     }
 

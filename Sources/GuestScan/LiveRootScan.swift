@@ -1,4 +1,5 @@
 import DiskImage
+import Findings
 import GuestFilesystem
 import ImagePackage
 
@@ -34,6 +35,15 @@ public enum LiveRootScan {
         return found
     }
 
+    /// The `reason` evidence of KG410 for a file the host refused to let koopack read.
+    public static let deniedReason = "permission denied"
+
+    /// KG410 for a guest path the host refused to let koopack read.
+    static func deniedNote(_ path: String) -> Finding {
+        Finding(.scanNotDone, message: "\(path) was not scanned: permission denied; run koopack as root to read it",
+                evidence: [("file", path), ("reason", deniedReason)])
+    }
+
     /// mountinfo escapes spaces and other bytes as `\\ooo`.
     static func decodeOctal(_ text: String) -> String {
         var bytes: [UInt8] = []
@@ -60,6 +70,13 @@ public enum LiveRootScan {
         let filesystem = HostDirectoryFileSystem(directory: directory, skipped: Set(mounts.map(\.path)))
         var report = GuestScanner.scan(filesystem: filesystem, metadata: metadata, includePackages: includePackages)
         report.liveRoot = directory
+        // A file the host would not let koopack read is part of the guest all the same: the scan
+        // is incomplete, so it is KG410 (which keeps the verdict from being clean), not a warning.
+        let denied = filesystem.deniedPaths
+        if !denied.isEmpty {
+            report.findings = (report.findings + denied.map(deniedNote)).inReportOrder()
+            report.warnings.removeAll { $0.contains(HostDirectoryFileSystem.deniedReason) }
+        }
         report.warnings += mounts.map { "\($0.path) (\($0.type)) is not part of the guest's disk: not descended into" }
         return report
     }

@@ -48,6 +48,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var cloud: CloudLookupOptions
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var live: LiveRootOptions
 
     @Flag(name: .long, help: "Fail on warnings too.")
     var strict = false
@@ -58,11 +59,14 @@ struct CheckCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not scan the guest's root filesystem for preset passwords, keys and history (KG401-KG417).")
     var noScan = false
 
-    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone).", valueName: "image"))
+    @Argument(help: ArgumentHelp("Image files, folders or archives (none with --cloud --image-id: the IMS image alone; none with --root DIR: the image --metadata or --cloud --image-id describes, with the scan of DIR).", valueName: "image"))
     var images: [String] = []
 
     func validate() throws {
-        if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
+        if live.root != nil {
+            if !images.isEmpty { throw ValidationError("--root takes no image: it judges the image --metadata or --cloud --image-id describes") }
+            if cloud.cloud ? imageID == nil : metadata == nil { throw ValidationError("--root needs --metadata FILE [--image-id ID], or --cloud --image-id ID") }
+        } else if images.isEmpty && !(cloud.cloud && imageID != nil) { throw ValidationError("give an image, or --cloud --image-id ID") }
     }
 
     // The shared options under the names `run` reads them by.
@@ -84,7 +88,9 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let options = DiscoveryOptions(metadataFile: metadata, imageID: imageID)
-        let (results, unreadable) = diagnosingFailures(cloud.cloud
+        let (results, unreadable) = diagnosingFailures(live.root != nil
+            ? await LiveRootCheck.run(root: live.root ?? "/", options: options, context: context, cloud: cloud, regions: seller.regions)
+            : cloud.cloud
             ? await CloudCheck.run(arguments: images, options: options, context: context, cloud: cloud, regions: seller.regions)
             : await CheckRun.run(arguments: images, options: options, context: context, verbose: cloud.connection.verbose))
         switch format {

@@ -15,7 +15,11 @@ enum ScanText {
             switch worst {
             case .error?: verdict = Terminal.red("rejected by the security scan")
             case .warning?: verdict = Terminal.yellow("warnings")
-            case .note?, nil: verdict = report.scanned ? Terminal.green("clean") : "not scanned"
+            case .note?, nil:
+                // A part of the guest left unscanned (KG410) means nothing is known of it.
+                if !report.scanned { verdict = "not scanned" }
+                else if report.findings.contains(where: { $0.ruleID == .scanNotDone }) { verdict = Terminal.yellow("partly scanned") }
+                else { verdict = Terminal.green("clean") }
             }
             out += "\(Terminal.bold(result.image)): \(verdict)\n"
             var facts: [String] = []
