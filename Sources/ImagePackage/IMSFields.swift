@@ -86,37 +86,69 @@ enum IMSFieldKind: Sendable {
     }
 }
 
-/// The IMS keys koopack knows, and helpers to describe values in messages.
-enum IMSField {
-    /// Every known key's slot in `IMSMetadata`'s array of converted values, and its shape.
-    static let slots: [String: (slot: Int, kind: IMSFieldKind)] =
-        Dictionary(uniqueKeysWithValues: kinds.enumerated().map { ($0.element.key, ($0.offset, $0.element.value)) })
+/// The IMS keys koopack knows: each a slot in `IMSMetadata`'s array of checked values, so an
+/// accessor reads its value by position, with no key to hash.
+enum IMSKey: Int, CaseIterable, Sendable {
+    case id, name, owner, imageType, visibility, wholeImage, backupID, virtualEnvType, cmkID
+    case systemEncrypted, systemEncryptedMisspelt, productCode, supportMarket, isOffshelved
+    case accountCode, `protected`, originalImageName, dataOrigin, rootOrigin, imageSize, diskFormat
+    case minDisk, minRam, osType, osVersion, platform, osBit, firmwareType, status, region, released
 
-    /// Every known key and its shape.
-    static let kinds: [String: IMSFieldKind] = [
-        "id": .text, "name": .text, "owner": .text,
-        "__imagetype": .text, "visibility": .text,
-        "__whole_image": .flag,
-        "__backup_id": .text,
-        "virtual_env_type": .text,
-        "__system__cmkid": .text,
-        "__system__encrypted": .binaryFlag, "__system_encrypted": .binaryFlag,
-        "__productcode": .text,
-        "__system_support_market": .flag,
-        "__is_offshelved": .flag,
-        "__account_code": .text,
-        "protected": .flag,
-        "__originalimagename": .text,
-        "__data_origin": .text, "__root_origin": .text,
-        "__image_size": .count,
-        "disk_format": .text,
-        "min_disk": .count, "min_ram": .count,
-        "__os_type": .text, "__os_version": .text, "__platform": .text, "__os_bit": .textOrNumber,
-        "hw_firmware_type": .text,
-        "status": .text,
-        "region": .text,
-        "released": .flag,
-    ]
+    /// The key as IMS spells it.
+    var name: String {
+        switch self {
+        case .id: "id"
+        case .name: "name"
+        case .owner: "owner"
+        case .imageType: "__imagetype"
+        case .visibility: "visibility"
+        case .wholeImage: "__whole_image"
+        case .backupID: "__backup_id"
+        case .virtualEnvType: "virtual_env_type"
+        case .cmkID: "__system__cmkid"
+        case .systemEncrypted: "__system__encrypted"
+        case .systemEncryptedMisspelt: "__system_encrypted"
+        case .productCode: "__productcode"
+        case .supportMarket: "__system_support_market"
+        case .isOffshelved: "__is_offshelved"
+        case .accountCode: "__account_code"
+        case .protected: "protected"
+        case .originalImageName: "__originalimagename"
+        case .dataOrigin: "__data_origin"
+        case .rootOrigin: "__root_origin"
+        case .imageSize: "__image_size"
+        case .diskFormat: "disk_format"
+        case .minDisk: "min_disk"
+        case .minRam: "min_ram"
+        case .osType: "__os_type"
+        case .osVersion: "__os_version"
+        case .platform: "__platform"
+        case .osBit: "__os_bit"
+        case .firmwareType: "hw_firmware_type"
+        case .status: "status"
+        case .region: "region"
+        case .released: "released"
+        }
+    }
+
+    /// The shape the key's value takes.
+    var kind: IMSFieldKind {
+        switch self {
+        case .id, .name, .owner, .imageType, .visibility, .backupID, .virtualEnvType, .cmkID,
+             .productCode, .accountCode, .originalImageName, .dataOrigin, .rootOrigin, .diskFormat,
+             .osType, .osVersion, .platform, .firmwareType, .status, .region: .text
+        case .wholeImage, .supportMarket, .isOffshelved, .protected, .released: .flag
+        case .systemEncrypted, .systemEncryptedMisspelt: .binaryFlag
+        case .imageSize, .minDisk, .minRam: .count
+        case .osBit: .textOrNumber
+        }
+    }
+}
+
+/// The IMS keys by name, and helpers to describe values in messages.
+enum IMSField {
+    /// Every known key by its name.
+    static let keys: [String: IMSKey] = Dictionary(uniqueKeysWithValues: IMSKey.allCases.map { ($0.name, $0) })
 
     /// The value as an integer when it is one (an integral double counts).
     static func integer(_ value: JSONValue) -> Int128? {
@@ -149,72 +181,72 @@ enum IMSField {
 
 extension IMSMetadata {
     /// `id`: the image ID.
-    public var id: String? { nonEmpty("id") }
+    public var id: String? { nonEmpty(.id) }
     /// `name`: the image name.
-    public var name: String? { nonEmpty("name") }
+    public var name: String? { nonEmpty(.name) }
     /// `owner`: the project that owns the image.
-    public var owner: String? { nonEmpty("owner") }
+    public var owner: String? { nonEmpty(.owner) }
     /// `__imagetype`: `gold` (public), `private`, `shared`, `market`.
-    public var imageType: String? { nonEmpty("__imagetype") }
+    public var imageType: String? { nonEmpty(.imageType) }
     /// `visibility`: `public`, `private`, `shared`.
-    public var visibility: String? { nonEmpty("visibility") }
+    public var visibility: String? { nonEmpty(.visibility) }
     /// `__whole_image`: true for a full-ECS image.
-    public var wholeImage: Bool? { flag("__whole_image") }
+    public var wholeImage: Bool? { flag(.wholeImage) }
     /// `__backup_id`: the CSBS/CBR backup the image was made from; nil when absent or empty.
-    public var backupID: String? { nonEmpty("__backup_id") }
+    public var backupID: String? { nonEmpty(.backupID) }
     /// `virtual_env_type`: `FusionCompute`, `Ironic`, `DataImage`, `IsoImage`.
-    public var virtualEnvType: String? { nonEmpty("virtual_env_type") }
+    public var virtualEnvType: String? { nonEmpty(.virtualEnvType) }
     /// `__system__cmkid`: the KMS key that encrypts the image; nil when absent or empty.
-    public var cmkID: String? { nonEmpty("__system__cmkid") }
+    public var cmkID: String? { nonEmpty(.cmkID) }
     /// `__system__encrypted` or its misspelling `__system_encrypted`: true when either says `"1"`,
     /// false when present and none does, nil when neither is present.
     public var encryptedFlag: Bool? {
-        let values = [flag("__system__encrypted"), flag("__system_encrypted")].compactMap { $0 }
+        let values = [flag(.systemEncrypted), flag(.systemEncryptedMisspelt)].compactMap { $0 }
         if values.isEmpty { return nil }
         return values.contains(true)
     }
     /// `__productcode`: the KooGallery product ID of a market image; nil when absent or empty.
-    public var productCode: String? { nonEmpty("__productcode") }
+    public var productCode: String? { nonEmpty(.productCode) }
     /// `__system_support_market`: whether IMS allows publishing the image to KooGallery.
-    public var supportMarket: Bool? { flag("__system_support_market") }
+    public var supportMarket: Bool? { flag(.supportMarket) }
     /// `__is_offshelved`: whether the market image was taken off the shelf.
-    public var isOffshelved: Bool? { flag("__is_offshelved") }
+    public var isOffshelved: Bool? { flag(.isOffshelved) }
     /// `__account_code`: set on a paid image; nil when absent or empty.
-    public var accountCode: String? { nonEmpty("__account_code") }
+    public var accountCode: String? { nonEmpty(.accountCode) }
     /// `protected`: the image cannot be deleted (released images are).
-    public var protected: Bool? { flag("protected") }
+    public var protected: Bool? { flag(.protected) }
     /// `__originalimagename`: the parent image ID; nil when absent or empty.
-    public var originalImageName: String? { nonEmpty("__originalimagename") }
+    public var originalImageName: String? { nonEmpty(.originalImageName) }
     /// `__data_origin`: `instance,<id>`, `file,<url>`, `server_backup,<id>`, ...; nil when empty.
-    public var dataOrigin: String? { nonEmpty("__data_origin") }
+    public var dataOrigin: String? { nonEmpty(.dataOrigin) }
     /// `__root_origin`: `file` when the image was made from an external file; nil when empty.
-    public var rootOrigin: String? { nonEmpty("__root_origin") }
+    public var rootOrigin: String? { nonEmpty(.rootOrigin) }
     /// `__image_size`: the image file's size in bytes.
-    public var imageSize: UInt64? { count("__image_size") }
+    public var imageSize: UInt64? { count(.imageSize) }
     /// `disk_format`: `vhd`, `zvhd2`, `qcow2`, `raw`, `iso`, ...
-    public var diskFormat: String? { nonEmpty("disk_format") }
+    public var diskFormat: String? { nonEmpty(.diskFormat) }
     /// `min_disk`: minimum disk size in GB.
-    public var minDisk: UInt64? { count("min_disk") }
+    public var minDisk: UInt64? { count(.minDisk) }
     /// `min_ram`: minimum memory in MB.
-    public var minRam: UInt64? { count("min_ram") }
+    public var minRam: UInt64? { count(.minRam) }
     /// `__os_type`: `Linux`, `Windows`, `Other`.
-    public var osType: String? { nonEmpty("__os_type") }
+    public var osType: String? { nonEmpty(.osType) }
     /// `__os_version`: e.g. `Ubuntu 22.04 server 64bit`.
-    public var osVersion: String? { nonEmpty("__os_version") }
+    public var osVersion: String? { nonEmpty(.osVersion) }
     /// `__platform`: e.g. `Ubuntu`, `CentOS`, `Windows`.
-    public var platform: String? { nonEmpty("__platform") }
+    public var platform: String? { nonEmpty(.platform) }
     /// `__os_bit`: `32` or `64`.
-    public var osBit: String? { nonEmpty("__os_bit") }
+    public var osBit: String? { nonEmpty(.osBit) }
     /// `hw_firmware_type`: `bios` or `uefi`.
-    public var firmwareType: String? { nonEmpty("hw_firmware_type") }
+    public var firmwareType: String? { nonEmpty(.firmwareType) }
     /// `status`: `queued`, `saving`, `deleted`, `killed`, `active`.
-    public var status: String? { nonEmpty("status") }
+    public var status: String? { nonEmpty(.status) }
     /// koopack's `region`: the region the image lives in, as the seller wrote it.
-    public var region: String? { nonEmpty("region") }
+    public var region: String? { nonEmpty(.region) }
     /// koopack's `released`: the seller knows this image was released.
-    public var released: Bool? { flag("released") }
+    public var released: Bool? { flag(.released) }
 
-    func nonEmpty(_ key: String) -> String? {
+    func nonEmpty(_ key: IMSKey) -> String? {
         guard let s = string(key), !s.isEmpty else { return nil }
         return s
     }

@@ -12,9 +12,9 @@ public struct IMSMetadata: Sendable {
     /// Every key of the image object, in the order the file gave them.
     public private(set) var fields: [(String, JSONValue)]
     /// Each known key's value converted to its kind once, at init, in the key's slot
-    /// (`IMSField.slots`): accessors read it from here. An array, not a dictionary: an audit
-    /// makes tens of thousands of these, and hashing every key into two dictionaries was most
-    /// of the time it spent checking metadata.
+    /// (`IMSKey.rawValue`): accessors read it from here. An array indexed by an enum, not a
+    /// dictionary: an audit makes tens of thousands of these and reads each many times, and
+    /// hashing key names was most of the time it spent checking metadata.
     private let values: [IMSFieldValue?]
     /// The file the metadata came from, for messages.
     public let file: String
@@ -23,15 +23,15 @@ public struct IMSMetadata: Sendable {
     /// Throws an `ImageError` naming `file` and the key, e.g.
     /// `web.json: key "min_disk": expected an integer, found the string "forty"`.
     public init(fields: [(String, JSONValue)], file: String) throws {
-        var values = [IMSFieldValue?](repeating: nil, count: IMSField.slots.count)
-        var seen = [Bool](repeating: false, count: IMSField.slots.count)
+        var values = [IMSFieldValue?](repeating: nil, count: IMSKey.allCases.count)
+        var seen = [Bool](repeating: false, count: IMSKey.allCases.count)
         for (key, value) in fields {
-            guard let (slot, kind) = IMSField.slots[key] else { continue }
-            let first = !seen[slot]
-            seen[slot] = true
+            guard let known = IMSField.keys[key] else { continue }
+            let first = !seen[known.rawValue]
+            seen[known.rawValue] = true
             do {
-                let converted = try kind.convert(value)
-                if first, let converted { values[slot] = converted }
+                let converted = try known.kind.convert(value)
+                if first, let converted { values[known.rawValue] = converted }
             } catch let problem as IMSFieldProblem {
                 throw ImageError(.invalid, file: file, "key \"\(key)\": \(problem.message)")
             }
@@ -113,21 +113,22 @@ public struct IMSMetadata: Sendable {
 
     /// The raw value of `key`, when present.
     public subscript(key: String) -> JSONValue? {
-        fields.first { $0.0 == key }?.1
+        // Keys of another length are passed over without comparing text: lookups of keys an
+        // image does not have (`__support_arm`) went through every field of every image.
+        let length = key.utf8.count
+        return fields.first { $0.0.utf8.count == length && $0.0 == key }?.1
     }
 
     /// The keys this image carries that koopack has no typed accessor for.
     public var unknownFields: [(String, JSONValue)] {
-        fields.filter { IMSField.kinds[$0.0] == nil }
+        fields.filter { IMSField.keys[$0.0] == nil }
     }
 
-    /// The value of `key` converted by its kind. Keys were checked at init, so a failure here
-    /// cannot happen; it reads as absent.
-    func converted(_ key: String) -> IMSFieldValue? {
-        IMSField.slots[key].flatMap { values[$0.slot] }
-    }
+    /// The checked value of `key`. Keys were checked at init, so a failure here cannot happen; it
+    /// reads as absent.
+    func converted(_ key: IMSKey) -> IMSFieldValue? { values[key.rawValue] }
 
-    func string(_ key: String) -> String? {
+    func string(_ key: IMSKey) -> String? {
         if case let .text(s)? = converted(key) { return s }
         return nil
     }
@@ -135,11 +136,15 @@ public struct IMSMetadata: Sendable {
     /// The boolean value of a known true/false or "1"/"0" key (`__whole_image`,
     /// `__system__encrypted`, ...), nil when absent or not such a key.
     public func flag(_ key: String) -> Bool? {
+        IMSField.keys[key].flatMap(flag)
+    }
+
+    func flag(_ key: IMSKey) -> Bool? {
         if case let .flag(b)? = converted(key) { return b }
         return nil
     }
 
-    func count(_ key: String) -> UInt64? {
+    func count(_ key: IMSKey) -> UInt64? {
         if case let .count(n)? = converted(key) { return n }
         return nil
     }

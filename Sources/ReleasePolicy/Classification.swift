@@ -90,12 +90,13 @@ public struct Classification: Sendable, Equatable {
             || (metadata?.backupID != nil && metadata?.wholeImage != false) {
             return .fullECS
         }
-        let env = metadata?.virtualEnvType?.lowercased()
-        if imageCase.info?.format.lowercased() == "iso" || metadata?.diskFormat?.lowercased() == "iso" || env == "isoimage" {
+        let env = metadata?.virtualEnvType ?? ""
+        if imageCase.info?.format.equalsIgnoringCase("iso") == true || metadata?.diskFormat?.equalsIgnoringCase("iso") == true
+            || env.equalsIgnoringCase("isoimage") {
             return .iso
         }
-        if env == "dataimage" { return .dataDisk }
-        if env == "ironic" { return .bareMetal }
+        if env.equalsIgnoringCase("dataimage") { return .dataDisk }
+        if env.equalsIgnoringCase("ironic") { return .bareMetal }
         return .systemDisk
     }
 
@@ -110,14 +111,14 @@ public struct Classification: Sendable, Equatable {
     }
 
     static func isPrivate(_ metadata: IMSMetadata) -> Bool {
-        metadata.imageType?.lowercased() == "private" || metadata.visibility?.lowercased() == "private"
+        metadata.imageType?.equalsIgnoringCase("private") == true || metadata.visibility?.equalsIgnoringCase("private") == true
     }
 
     /// Whether the image is shared: `__imagetype` or `visibility` shared, or owned by another
     /// project than the seller's.
     static func isShared(_ imageCase: ImageCase) -> Bool {
         guard let metadata = imageCase.metadata else { return false }
-        if metadata.imageType?.lowercased() == "shared" || metadata.visibility?.lowercased() == "shared" { return true }
+        if metadata.imageType?.equalsIgnoringCase("shared") == true || metadata.visibility?.equalsIgnoringCase("shared") == true { return true }
         if let seller = imageCase.sellerOwner, !seller.isEmpty, let owner = metadata.owner, owner != seller { return true }
         return false
     }
@@ -127,7 +128,7 @@ public struct Classification: Sendable, Equatable {
     static func isMarketDerived(_ imageCase: ImageCase) -> Bool {
         guard let metadata = imageCase.metadata, !isReleased(imageCase) else { return false }
         if metadata.productCode != nil { return true }
-        if metadata.imageType?.lowercased() == "market" { return true }
+        if metadata.imageType?.equalsIgnoringCase("market") == true { return true }
         if let parent = metadata.originalImageName, imageCase.releasedIDs.contains(parent) { return true }
         return false
     }
@@ -136,8 +137,8 @@ public struct Classification: Sendable, Equatable {
     /// `__data_origin` of `file,...`).
     static func isExternalFile(_ imageCase: ImageCase) -> Bool {
         guard let metadata = imageCase.metadata else { return false }
-        if metadata.rootOrigin?.lowercased() == "file" { return true }
-        if let origin = metadata.dataOrigin?.lowercased(), origin == "file" || origin.hasPrefix("file,") { return true }
+        if metadata.rootOrigin?.equalsIgnoringCase("file") == true { return true }
+        if let origin = metadata.dataOrigin, origin.equalsIgnoringCase("file") || origin.hasPrefixIgnoringCase("file,") { return true }
         return false
     }
 
@@ -147,10 +148,10 @@ public struct Classification: Sendable, Equatable {
         if isShared(imageCase) { return .shared }
         if isMarketDerived(imageCase) { return .marketDerived }
         if isExternalFile(imageCase) { return .externalFile }
-        if metadata.imageType?.lowercased() == "gold" { return .publicDerived }
+        if metadata.imageType?.equalsIgnoringCase("gold") == true { return .publicDerived }
         // A private image made from an ECS (`instance,...`) or from a parent image is, absent
         // any market, shared or file marker, built on a public image.
-        if let origin = metadata.dataOrigin?.lowercased(), origin.hasPrefix("instance,") { return .publicDerived }
+        if let origin = metadata.dataOrigin, origin.hasPrefixIgnoringCase("instance,") { return .publicDerived }
         if metadata.originalImageName != nil, isPrivate(metadata) { return .publicDerived }
         return .unknown
     }

@@ -66,6 +66,8 @@ public enum Regions {
     /// The region named `name` by console name or ID, case-insensitively (surrounding spaces
     /// ignored); nil when it is none of the table's.
     public static func region(named name: String) -> Region? {
+        // Most names are already region IDs as the table spells them: no copy for those.
+        if let region = byName[name] { return region }
         let key = trimmed(name).lowercased()
         return byName[key]
     }

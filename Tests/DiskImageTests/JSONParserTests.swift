@@ -207,13 +207,28 @@ import Testing
     }
 
     @Test func aDuplicateKeyIsFoundInObjectsOfEverySize() {
-        for members in [2, 15, 16, 17, 40] {
+        for members in [2, 15, 16, 17, 40, 255, 256, 257, 600] {
             let keys = (0..<members).map { "\"k\($0)\": \($0)" }
             for repeated in [0, members / 2, members - 1] {
                 let text = "{" + keys.joined(separator: ", ") + ", \"k\(repeated)\": true}"
                 #expect(failure(text).contains("duplicate key \"k\(repeated)\""), "\(members) members, k\(repeated) twice")
             }
             #expect(throws: Never.self) { try parse("{" + keys.joined(separator: ", ") + "}") }
+        }
+    }
+
+    @Test func keysAreDuplicatesExactlyWhenTheyAreEqualStrings() throws {
+        #expect(JSONReader.digest("a") != JSONReader.digest("b"))
+        #expect(throws: Never.self) { try parse("{\"\": 1, \"a\": 2, \"A\": 3, \"é\": 4, \"e\": 5}") }
+        // The same text escaped or not, and canonically equivalent text (as a Swift string, and
+        // so as every lookup of a member, sees it), in small and large objects alike.
+        let filler = (0..<300).map { "\"f\($0)\": 0" }
+        for prefix in [[], filler] {
+            let open = "{" + prefix.map { $0 + ", " }.joined()
+            #expect(failure(open + "\"é\": 1, \"\\u00e9\": 2}").contains("duplicate key"))
+            #expect(failure(open + "\"K\": 1, \"\\u212a\": 2}").contains("duplicate key"))
+            #expect(failure(open + "\"\\u212a\": 1, \"K\": 2}").contains("duplicate key"))
+            #expect(failure(open + "\"é\": 1, \"e\\u0301\": 2}").contains("duplicate key"))
         }
     }
 

@@ -42,6 +42,24 @@ import ImagePackage
         _ = try JSONParser.parse(json.serialized(), maximumInputBytes: 1 << 20)
     }
 
+    @Test func theJSONWrittenInPiecesIsTheOneDocumentRenderGivesByteForByte() {
+        // More images than one run of pieces, with lineage, notes, escapes and warnings; and none.
+        var entries: [AuditEntry] = []
+        for i in 0..<600 {
+            var e = entry("id-\(i)", i % 7 == 0 ? nil : "image \"\(i)\"", i % 3 == 0 ? "af-south-1" : nil,
+                          i % 2 == 0 ? .marketDerived : .releasable, evidence: [("k\(i)", "v\tw")], notes: i % 5 == 0 ? ["n\n"] : [])
+            if i % 2 == 0 { e.lineage = LineageOrigin(parent: "p", parentKey: "__originalimagename", root: "r", seed: .market, generations: i) }
+            entries.append(e)
+        }
+        let warnings = [AccountWarning(file: "f.json", message: "image 2 has no id; skipped")]
+        for report in [AuditReport(entries: entries, warnings: warnings), AuditReport(entries: [], warnings: warnings),
+                       AuditReport(entries: Array(entries.prefix(1)))] {
+            let expected = AuditJSON.render(report).serialized(indent: 2) + "\n"
+            let written = String(decoding: AuditJSON.pieces(report).joined(), as: UTF8.self)
+            #expect(written == expected)
+        }
+    }
+
     @Test func theTextGroupsByRegionWithAlignedColumnsAndTheDetailsIndentedBelow() {
         let report = AuditReport(entries: [
             entry("id-1", "web", "ap-southeast-3", .locked, evidence: [("released", "true")], next: "Buy it back."),

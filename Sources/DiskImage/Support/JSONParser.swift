@@ -121,9 +121,12 @@ struct JSONReader {
         }
         index += 1  // '{'
         var members: [(String, JSONValue)] = []
-        // Duplicate keys are found by comparing with the members so far while the object is
-        // small (most are), and through a set once it is not: hashing every key of every
-        // object cost more than the rest of the parse.
+        // Duplicate keys are found by comparing a 64-bit digest of each key with those of the
+        // members so far, and the keys themselves only when two digests agree: hashing every key
+        // of every object into a set (SipHash, and a set per object) cost more than the rest of
+        // the parse. Past `largeObjectMembers` members a set takes over, so a hostile object of
+        // a million keys is not quadratic.
+        var digests: [UInt64] = []
         var seen: Set<String>?
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
@@ -134,14 +137,26 @@ struct JSONReader {
             }
             let keyStart = index
             let key = try parseString()
-            if seen == nil, members.count >= Self.smallObjectMembers {
-                seen = Set(members.lazy.map(\.0))
+            let duplicate: Bool
+            if var set = seen {
+                seen = nil  // keeps the set uniquely referenced while it grows
+                duplicate = !set.insert(key).inserted
+                seen = set
+            } else if members.count >= Self.largeObjectMembers {
+                var set = Set(members.lazy.map(\.0))
+                duplicate = !set.insert(key).inserted
+                seen = set
+            } else {
+                let digest = JSONReader.digest(key)
+                let anyKey = JSONReader.nonASCIIDigest
+                duplicate = digests.indices.contains {
+                    (digests[$0] == digest || digests[$0] == anyKey || digest == anyKey) && members[$0].0 == key
+                }
+                digests.append(digest)
             }
-            let duplicate = if let seen { seen.contains(key) } else { members.contains { $0.0 == key } }
             guard !duplicate else {
                 throw error("duplicate key \"\(key)\" in one object", at: keyStart)
             }
-            seen?.insert(key)
             skipWhitespace()
             guard current == UInt8(ascii: ":") else {
                 throw error("expected ':' after key \"\(key)\", found \(describeCurrent())")
@@ -178,8 +193,24 @@ struct JSONReader {
         }
     }
 
-    /// Up to this many members, an object's keys are checked for duplicates one by one.
-    static let smallObjectMembers = 16
+    /// Up to this many members, an object's keys are checked for duplicates by their digests.
+    static let largeObjectMembers = 256
+
+    /// FNV-1a of an ASCII key's bytes: equal keys have equal digests. A key with other bytes
+    /// gets `nonASCIIDigest`, which is compared as a string with every key: Swift compares
+    /// strings by canonical equivalence (`"\u{212A}"`, the Kelvin sign, equals `"K"`), as the
+    /// set for large objects does, and bytes alone cannot say that.
+    static func digest(_ key: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            if byte >= 0x80 { return nonASCIIDigest }
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The digest of every key that is not ASCII.
+    static let nonASCIIDigest: UInt64 = 0
 
     mutating func parseString() throws -> String {
         if let text = try parsePlainString() { return text }

@@ -68,6 +68,13 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the value's serialisation to `out` as if it stood `level` levels deep in a document
+    /// indented by `indent` (its first line not indented, its closing bracket at `level`): a large
+    /// document can be written in pieces, made in parallel, that join into what `serialized` gives.
+    public func serialize(into out: inout [UInt8], indent: Int?, level: Int) {
+        write(to: &out, indent: indent, level: level)
+    }
+
     private func write(to out: inout [UInt8], indent: Int?, level: Int) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)

@@ -131,24 +131,20 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
                   profile: PolicyProfile = .kooGallery) -> AuditReport {
     let released = register.allIDs
     let images = account.images
-    var findings: [[Finding]] = []
-    findings.reserveCapacity(images.count)
-    var seeds: [LineageSeed?] = []
-    seeds.reserveCapacity(images.count)
-    for image in images {
+    // Each image's rules and seed, then each entry, are judged on all cores: they read only the
+    // account, and judging was most of an audit's time on one.
+    let judged: [(findings: [Finding], seed: LineageSeed?)] = ParallelWork.map(images) { image in
         let imageCase = ImageCase(fileName: image.metadata.name ?? image.id, metadata: image.metadata,
                                   regionOverride: image.region, sellerOwner: sellerOwner, releasedIDs: released)
         let input = RuleInput(imageCase, profile: profile)
         let found = AuditDecision.metadataRules.flatMap { $0.evaluate(input) }
-        findings.append(found)
-        seeds.append(AuditDecision.seed(image, findings: found, register: register, account: account))
+        return (found, AuditDecision.seed(image, findings: found, register: register, account: account))
     }
-    let walk = LineageWalk(account: account, seeds: seeds)
-    var entries: [AuditEntry] = []
-    entries.reserveCapacity(images.count)
-    for (i, image) in images.enumerated() {
-        entries.append(AuditDecision.entry(image, findings: findings[i], lineage: walk.lineages[i],
-                                           account: account, sellerOwner: sellerOwner))
+    let walk = LineageWalk(account: account, seeds: judged.map(\.seed))
+    let lineages = walk.lineages
+    let entries: [AuditEntry] = ParallelWork.map(Array(images.indices)) { i in
+        AuditDecision.entry(images[i], findings: judged[i].findings, lineage: lineages[i],
+                            account: account, sellerOwner: sellerOwner)
     }
     return AuditReport(entries: entries, warnings: account.warnings)
 }
@@ -159,10 +155,10 @@ enum AuditDecision {
     /// other rule a second time.
     static let metadataRules = RuleCatalogue.imageRules.filter { $0.id != .releaseLocksImage }
 
-    static func isMarket(_ metadata: IMSMetadata) -> Bool { metadata.imageType?.lowercased() == "market" }
+    static func isMarket(_ metadata: IMSMetadata) -> Bool { metadata.imageType?.equalsIgnoringCase("market") == true }
 
     static func isPublic(_ metadata: IMSMetadata) -> Bool {
-        metadata.imageType?.lowercased() == "gold" || metadata.visibility?.lowercased() == "public"
+        metadata.imageType?.equalsIgnoringCase("gold") == true || metadata.visibility?.equalsIgnoringCase("public") == true
     }
 
     /// Whether (and why) the image starts a market lineage by itself.

@@ -226,7 +226,8 @@ struct LineageWalk {
         if let parent = metadata.originalImageName {
             links.append(ParentLink(id: parent, key: "__originalimagename", region: nil))
         }
-        if let origin = metadata.dataOrigin {
+        // Most images come from an ECS (`instance,...`): only an `image` origin names a parent.
+        if let origin = metadata.dataOrigin, Regions.trimmed(origin).utf8.prefix(5).lazy.map({ $0 | 0x20 }).elementsEqual("image".utf8) {
             let parts = origin.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
                 .map { Regions.trimmed(String($0)) }
             if parts.count == 3, parts[0].lowercased() == "image", !parts[2].isEmpty,

@@ -17,12 +17,12 @@ extension Rules {
 
     /// KG113: IMS does not import this format.
     public static let formatNotAccepted: Rule = Rule(.formatNotAccepted) { rule, input in
-        let accepted = Set(input.profile.acceptedFormats.map { $0.lowercased() })
+        let accepted = input.profile.acceptedFormats
         if let format = input.imageCase.info?.format {
-            guard !accepted.contains(format.lowercased()) else { return [] }
+            guard !accepted.contains(where: { $0.equalsIgnoringCase(format) }) else { return [] }
             return rule.finding("IMS does not import \(format) images.", [("format", format)])
         }
-        if let diskFormat = input.imageCase.metadata?.diskFormat, !accepted.contains(diskFormat.lowercased()) {
+        if let diskFormat = input.imageCase.metadata?.diskFormat, !accepted.contains(where: { $0.equalsIgnoringCase(diskFormat) }) {
             return rule.finding("IMS does not import \(diskFormat) images.", [("disk_format", diskFormat)])
         }
         return []
@@ -46,7 +46,7 @@ extension Rules {
 
     /// KG118: only an active image can be released.
     public static let imageNotActive: Rule = Rule(.imageNotActive) { rule, input in
-        guard let status = input.imageCase.metadata?.status, status.lowercased() != "active" else { return [] }
+        guard let status = input.imageCase.metadata?.status, !status.equalsIgnoringCase("active") else { return [] }
         return rule.finding(
             "\(input.imageCase.fileName) is \(status) in IMS, not active.", [("status", status)])
     }

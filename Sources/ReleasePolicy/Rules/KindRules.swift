@@ -21,12 +21,12 @@ extension Rules {
     /// KG102: only an ECS system disk image (FusionCompute) with a bootable disk can be released.
     public static let notSystemDisk: Rule = Rule(.notSystemDisk) { rule, input in
         var evidence: [(String, String)] = []
-        if let env = input.imageCase.metadata?.virtualEnvType, env.lowercased() != "fusioncompute" {
+        if let env = input.imageCase.metadata?.virtualEnvType, !env.equalsIgnoringCase("fusioncompute") {
             evidence.append(("virtual_env_type", env))
         }
-        if let format = input.imageCase.info?.format, format.lowercased() == "iso" {
+        if let format = input.imageCase.info?.format, format.equalsIgnoringCase("iso") {
             evidence.append(("format", format))
-        } else if let diskFormat = input.imageCase.metadata?.diskFormat, diskFormat.lowercased() == "iso" {
+        } else if let diskFormat = input.imageCase.metadata?.diskFormat, diskFormat.equalsIgnoringCase("iso") {
             evidence.append(("disk_format", diskFormat))
         }
         if let guest = input.imageCase.guest, guest.partitionTable == .none, !guest.hasFilesystem {
@@ -48,7 +48,7 @@ extension Rules {
         guard input.classification.kind != .fullECS, let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
         if let backup = metadata.backupID { evidence.append(("__backup_id", backup)) }
-        if let origin = metadata.dataOrigin, origin.lowercased().hasPrefix("server_backup") {
+        if let origin = metadata.dataOrigin, origin.hasPrefixIgnoringCase("server_backup") {
             evidence.append(("__data_origin", origin))
         }
         return rule.finding(

@@ -30,14 +30,14 @@ extension Rules {
     public static let notExportable: Rule = Rule(.notExportable) { rule, input in
         guard let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
-        for key in ["__platform", "__os_type"] {
-            guard case let .string(value)? = metadata[key] else { continue }
-            let squeezed = value.lowercased().filter { $0 != " " && $0 != "-" && $0 != "_" }
+        for (key, value) in [("__platform", metadata.platform), ("__os_type", metadata.osType)] {
+            guard let value else { continue }
+            let squeezed = String(String.UnicodeScalarView(value.lowercased().unicodeScalars.filter { $0 != " " && $0 != "-" && $0 != "_" }))
             if unexportablePlatforms.contains(where: { squeezed.hasPrefix($0) }) { evidence.append((key, value)) }
         }
         if Classification.isMarketDerived(input.imageCase) {
             if let code = metadata.productCode { evidence.append(("__productcode", code)) }
-            if let type = metadata.imageType, type.lowercased() == "market" { evidence.append(("__imagetype", type)) }
+            if let type = metadata.imageType, type.equalsIgnoringCase("market") { evidence.append(("__imagetype", type)) }
             if let parent = metadata.originalImageName, input.imageCase.releasedIDs.contains(parent) {
                 evidence.append(("__originalimagename", parent))
             }

@@ -11,8 +11,8 @@ extension Rules {
     public static let sharedImage: Rule = Rule(.sharedImage) { rule, input in
         guard let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
-        if let type = metadata.imageType, type.lowercased() == "shared" { evidence.append(("__imagetype", type)) }
-        if let visibility = metadata.visibility, visibility.lowercased() == "shared" { evidence.append(("visibility", visibility)) }
+        if let type = metadata.imageType, type.equalsIgnoringCase("shared") { evidence.append(("__imagetype", type)) }
+        if let visibility = metadata.visibility, visibility.equalsIgnoringCase("shared") { evidence.append(("visibility", visibility)) }
         let seller = input.imageCase.sellerOwner.flatMap { $0.isEmpty ? nil : $0 }
         let owner = metadata.owner
         if let seller, let owner, owner != seller {
@@ -59,7 +59,7 @@ extension Rules {
         guard let metadata = input.imageCase.metadata, !Classification.isReleased(input.imageCase) else { return [] }
         var evidence: [(String, String)] = []
         if let code = metadata.productCode { evidence.append(("__productcode", code)) }
-        if let type = metadata.imageType, type.lowercased() == "market" { evidence.append(("__imagetype", type)) }
+        if let type = metadata.imageType, type.equalsIgnoringCase("market") { evidence.append(("__imagetype", type)) }
         if let parent = metadata.originalImageName, input.imageCase.releasedIDs.contains(parent) {
             evidence.append(("__originalimagename", parent))
         }
@@ -71,8 +71,8 @@ extension Rules {
     public static let externalOrigin: Rule = Rule(.externalOrigin) { rule, input in
         guard let metadata = input.imageCase.metadata else { return [] }
         var evidence: [(String, String)] = []
-        if let root = metadata.rootOrigin, root.lowercased() == "file" { evidence.append(("__root_origin", root)) }
-        if let origin = metadata.dataOrigin, origin.lowercased() == "file" || origin.lowercased().hasPrefix("file,") {
+        if let root = metadata.rootOrigin, root.equalsIgnoringCase("file") { evidence.append(("__root_origin", root)) }
+        if let origin = metadata.dataOrigin, origin.equalsIgnoringCase("file") || origin.hasPrefixIgnoringCase("file,") {
             evidence.append(("__data_origin", origin))
         }
         return rule.finding("\(input.imageCase.fileName) was imported from an external image file, not made from an ECS built on a public image.", evidence)

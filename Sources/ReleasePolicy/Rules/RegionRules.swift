@@ -6,7 +6,7 @@ import ImagePackage
 extension Rules {
     /// KG110: a region the image lives in, or the product lists, is not allowed.
     public static let regionNotAllowed: Rule = Rule(.regionNotAllowed) { rule, input in
-        let allowed = Set(input.profile.allowedRegions)
+        let allowed = input.profile.allowedRegions
         return Classification.namedRegions(of: input.imageCase).filter { !allowed.contains($0.id) }.map { region in
             Finding(rule,
                     message: "Region \(region.id) (from \(region.source.rawValue)) is not one KooGallery accepts images from.",

@@ -103,35 +103,81 @@ enum AuditText {
 /// `koopack audit --format json`: `images` (one object per entry, in order), `counts` (every
 /// state) and `warnings` (`file: message` strings).
 enum AuditJSON {
+    /// The indentation of the document, as every koopack JSON output (`JSONOutput.write`).
+    static let indent = 2
+
     static func render(_ report: AuditReport) -> JSONValue {
-        let images: [JSONValue] = report.entries.map { entry in
-            var members: [(String, JSONValue)] = [
-                ("id", .string(entry.id)),
-                ("name", entry.name.map(JSONValue.string) ?? .null),
-                ("region", entry.region.map(JSONValue.string) ?? .null),
-                ("state", .string(entry.state.rawValue)),
-                ("evidence", .array(entry.evidence.map { .object([("field", .string($0.0)), ("value", .string($0.1))]) })),
-                ("next-step", .string(entry.nextStep)),
-                ("notes", .array(entry.notes.map(JSONValue.string))),
-                ("error-rules", .array(entry.errorRules.map(JSONValue.string))),
-                ("source", .string(entry.source)),
-            ]
-            if let lineage = entry.lineage {
-                members.append(("lineage", .object([
-                    ("parent", lineage.parent.map(JSONValue.string) ?? .null),
-                    ("parent-key", lineage.parentKey.map(JSONValue.string) ?? .null),
-                    ("root", .string(lineage.root)),
-                    ("root-is", .string(lineage.seed.summary)),
-                    ("generations", .int(Int64(lineage.generations))),
-                ])))
-            }
-            return .object(members)
-        }
-        return .object([
-            ("images", .array(images)),
-            ("counts", .object(report.counts.map { ($0.state.rawValue, .int(Int64($0.count))) })),
-            ("warnings", .array(report.warnings.map { .string($0.description) })),
+        .object([
+            ("images", .array(report.entries.map(image))),
+            ("counts", counts(report)),
+            ("warnings", warnings(report)),
         ])
+    }
+
+    /// Writes what `render` gives, serialised as `JSONOutput.write` would, on standard output,
+    /// piece by piece (`pieces`).
+    static func write(_ report: AuditReport) {
+        for piece in pieces(report) { Terminal.write(bytes: piece) }
+    }
+
+    /// What `render` gives serialised as `JSONOutput.write` would (indented, a final newline),
+    /// in pieces to write one after another. The images are serialised in runs on all cores: an
+    /// account of ten thousand images makes megabytes of JSON, and building it as one value and
+    /// then as one string, copied twice more on the way out, cost an audit more than judging the
+    /// images did.
+    static func pieces(_ report: AuditReport) -> [[UInt8]] {
+        let entries = report.entries
+        let runLength = 256
+        let runs = stride(from: 0, to: entries.count, by: runLength).map { $0..<min($0 + runLength, entries.count) }
+        let images: [[UInt8]] = ParallelWork.map(runs) { run in
+            var out: [UInt8] = []
+            out.reserveCapacity(run.count * 1024)
+            for position in run {
+                out.append(contentsOf: (position == 0 ? "\n" : ",\n").utf8)
+                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+                image(entries[position]).serialize(into: &out, indent: indent, level: 2)
+            }
+            return out
+        }
+        let head = Array((entries.isEmpty ? "{\n  \"images\": []" : "{\n  \"images\": [").utf8)
+        var tail: [UInt8] = Array((entries.isEmpty ? ",\n  \"counts\": " : "\n  ],\n  \"counts\": ").utf8)
+        counts(report).serialize(into: &tail, indent: indent, level: 1)
+        tail.append(contentsOf: ",\n  \"warnings\": ".utf8)
+        warnings(report).serialize(into: &tail, indent: indent, level: 1)
+        tail.append(contentsOf: "\n}\n".utf8)
+        return [head] + images + [tail]
+    }
+
+    static func image(_ entry: AuditEntry) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("id", .string(entry.id)),
+            ("name", entry.name.map(JSONValue.string) ?? .null),
+            ("region", entry.region.map(JSONValue.string) ?? .null),
+            ("state", .string(entry.state.rawValue)),
+            ("evidence", .array(entry.evidence.map { .object([("field", .string($0.0)), ("value", .string($0.1))]) })),
+            ("next-step", .string(entry.nextStep)),
+            ("notes", .array(entry.notes.map(JSONValue.string))),
+            ("error-rules", .array(entry.errorRules.map(JSONValue.string))),
+            ("source", .string(entry.source)),
+        ]
+        if let lineage = entry.lineage {
+            members.append(("lineage", .object([
+                ("parent", lineage.parent.map(JSONValue.string) ?? .null),
+                ("parent-key", lineage.parentKey.map(JSONValue.string) ?? .null),
+                ("root", .string(lineage.root)),
+                ("root-is", .string(lineage.seed.summary)),
+                ("generations", .int(Int64(lineage.generations))),
+            ])))
+        }
+        return .object(members)
+    }
+
+    static func counts(_ report: AuditReport) -> JSONValue {
+        .object(report.counts.map { ($0.state.rawValue, .int(Int64($0.count))) })
+    }
+
+    static func warnings(_ report: AuditReport) -> JSONValue {
+        .array(report.warnings.map { .string($0.description) })
     }
 }
 

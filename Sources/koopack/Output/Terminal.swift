@@ -38,18 +38,26 @@ enum Terminal {
     static func yellow(_ text: String) -> String { colour ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
     static func green(_ text: String) -> String { colour ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
 
+    /// Writes UTF-8 bytes to standard output as they are: output made in pieces goes out without
+    /// being joined into one string first.
+    static func write(bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
+    }
+
     private static func writeAll(_ descriptor: Int32, _ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            guard var pointer = buffer.baseAddress else { return }
-            var left = buffer.count
-            while left > 0 {
-                let n = systemWrite(descriptor, pointer, left)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                pointer += n
-                left -= n
-            }
+        text.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) {
+        guard var pointer = buffer.baseAddress else { return }
+        var left = buffer.count
+        while left > 0 {
+            let n = systemWrite(descriptor, pointer, left)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            pointer += n
+            left -= n
         }
     }
 }
