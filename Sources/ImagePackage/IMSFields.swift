@@ -147,8 +147,35 @@ enum IMSKey: Int, CaseIterable, Sendable {
 
 /// The IMS keys by name, and helpers to describe values in messages.
 enum IMSField {
-    /// Every known key by its name.
-    static let keys: [String: IMSKey] = Dictionary(uniqueKeysWithValues: IMSKey.allCases.map { ($0.name, $0) })
+    /// The known key named `name`, nil for any other. Found by the name's `ASCIIDigest` in a
+    /// small open-addressed table and confirmed by comparing the names: a dictionary of strings
+    /// hashed every key of every image of an account with SipHash, which was most of the time
+    /// spent making the metadata. A name with a byte that is not ASCII is no known key (none has
+    /// a `K`, `;` or backquote, the only ASCII a non-ASCII character is canonically equal to).
+    static func key(named name: String) -> IMSKey? {
+        guard let digest = ASCIIDigest.of(name) else { return nil }
+        var slot = Int(truncatingIfNeeded: digest) & (keyTable.count - 1)
+        while let entry = keyTable[slot] {
+            if entry.digest == digest && entry.key.name == name { return entry.key }
+            slot = (slot + 1) & (keyTable.count - 1)
+        }
+        return nil
+    }
+
+    /// `key(named:)`'s table: a power of two at least twice the number of keys, so a probe for
+    /// an unknown name soon meets an empty slot.
+    private static let keyTable: [(digest: UInt64, key: IMSKey)?] = {
+        var size = 1
+        while size < IMSKey.allCases.count * 4 { size *= 2 }
+        var table = [(digest: UInt64, key: IMSKey)?](repeating: nil, count: size)
+        for key in IMSKey.allCases {
+            let digest = ASCIIDigest.of(key.name)!
+            var slot = Int(truncatingIfNeeded: digest) & (size - 1)
+            while table[slot] != nil { slot = (slot + 1) & (size - 1) }
+            table[slot] = (digest, key)
+        }
+        return table
+    }()
 
     /// The value as an integer when it is one (an integral double counts).
     static func integer(_ value: JSONValue) -> Int128? {

@@ -26,7 +26,7 @@ public struct IMSMetadata: Sendable {
         var values = [IMSFieldValue?](repeating: nil, count: IMSKey.allCases.count)
         var seen = [Bool](repeating: false, count: IMSKey.allCases.count)
         for (key, value) in fields {
-            guard let known = IMSField.keys[key] else { continue }
+            guard let known = IMSField.key(named: key) else { continue }
             let first = !seen[known.rawValue]
             seen[known.rawValue] = true
             do {
@@ -121,7 +121,7 @@ public struct IMSMetadata: Sendable {
 
     /// The keys this image carries that koopack has no typed accessor for.
     public var unknownFields: [(String, JSONValue)] {
-        fields.filter { IMSField.keys[$0.0] == nil }
+        fields.filter { IMSField.key(named: $0.0) == nil }
     }
 
     /// The checked value of `key`. Keys were checked at init, so a failure here cannot happen; it
@@ -136,7 +136,7 @@ public struct IMSMetadata: Sendable {
     /// The boolean value of a known true/false or "1"/"0" key (`__whole_image`,
     /// `__system__encrypted`, ...), nil when absent or not such a key.
     public func flag(_ key: String) -> Bool? {
-        IMSField.keys[key].flatMap(flag)
+        IMSField.key(named: key).flatMap(flag)
     }
 
     func flag(_ key: IMSKey) -> Bool? {

@@ -38,6 +38,9 @@ extension ImageCheck {
 /// takes its entry from its own region's run, in the report's order.
 public func audit(_ account: ImageAccount, register: ReleaseRegister, owners: [String: String],
                   sellerOwner: String? = nil, profile: PolicyProfile = .kooGallery) -> AuditReport {
+    if owners.isEmpty || sellerOwner != nil {
+        return audit(account, register: register, sellerOwner: sellerOwner.flatMap { $0.isEmpty ? nil : $0 }, profile: profile)
+    }
     let ownerOf: (AccountImage) -> String? = { image in sellerOwner ?? image.region.flatMap { owners[$0] } }
     let distinct = Array(Set(account.images.map { ownerOf($0) ?? "" })).sorted()
     guard distinct.count > 1 else {
@@ -56,5 +59,5 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, owners: [S
         guard let image = account.image(id: id), let entry = runs[ownerOf(image) ?? ""]?[id] else { continue }
         entries.append(entry)
     }
-    return AuditReport(entries: entries, warnings: account.warnings)
+    return AuditReport(sortedEntries: entries, warnings: account.warnings)
 }

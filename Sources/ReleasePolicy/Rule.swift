@@ -42,9 +42,10 @@ public struct Rule: Sendable {
 
 extension RuleDefinition {
     /// One finding of this rule, or none when `evidence` is empty: the common shape of a check
-    /// that collects the fields that fire it and reports them together.
-    func finding(_ message: String, _ evidence: [(String, String)]) -> [Finding] {
-        evidence.isEmpty ? [] : [Finding(self, message: message, evidence: evidence)]
+    /// that collects the fields that fire it and reports them together. The message is made
+    /// only for a finding: most rules do not fire on most images of an account.
+    func finding(_ message: @autoclosure () -> String, _ evidence: [(String, String)]) -> [Finding] {
+        evidence.isEmpty ? [] : [Finding(self, message: message(), evidence: evidence)]
     }
 }
 

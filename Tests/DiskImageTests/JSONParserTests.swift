@@ -232,6 +232,26 @@ import Testing
         }
     }
 
+    @Test func longKeysRepeatedAcrossObjectsReadBackAsWritten() throws {
+        // Keys past the small-string length come from a cache of keys met before: each must
+        // still be exactly the key its object gave, escaped, non-ASCII or differing in one byte.
+        let objects = (0..<600).map { i in
+            let keys = ["__system_support_market", "__system_support_marked", "a_long_key_that_repeats_\(i % 7)",
+                        "a_long_key_that_varies_\(i)", "__o\\u0073_version_escaped", "__schlüssel_über_länge"]
+            return "{" + keys.map { "\"\($0)\": \(i)" }.joined(separator: ", ") + "}"
+        }
+        let parsed = try parse("[" + objects.joined(separator: ",") + "]")
+        guard case let .array(items) = parsed else { Issue.record("not an array"); return }
+        for (i, item) in items.enumerated() {
+            guard case let .object(members) = item else { Issue.record("not an object"); return }
+            #expect(members.map(\.0) == ["__system_support_market", "__system_support_marked", "a_long_key_that_repeats_\(i % 7)",
+                                         "a_long_key_that_varies_\(i)", "__os_version_escaped", "__schlüssel_über_länge"])
+            #expect(members.allSatisfy { $0.1 == .int(Int64(i)) })
+        }
+        #expect(failure("[{\"a_long_key_that_repeats\": 1}, {\"a_long_key_that_repeats\": 1, \"a_long_key_that_repeats\": 2}]")
+            .contains("duplicate key \"a_long_key_that_repeats\""))
+    }
+
     @Test func integersAroundTheDirectlyReadLengthKeepTheirValues() throws {
         #expect(try parse("999999999999999999") == .int(999_999_999_999_999_999))
         #expect(try parse("-999999999999999999") == .int(-999_999_999_999_999_999))

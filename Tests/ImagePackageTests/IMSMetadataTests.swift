@@ -130,6 +130,20 @@ enum IMSSamples {
         #expect(image.file == "web.json")
     }
 
+    @Test func everyKnownKeyIsFoundByItsNameAndNoOtherNameIsFound() {
+        for key in IMSKey.allCases {
+            #expect(IMSField.key(named: key.name) == key, "\(key.name)")
+            #expect(IMSField.key(named: key.name.uppercased()) == nil)
+            #expect(IMSField.key(named: key.name + " ") == nil)
+            #expect(IMSField.key(named: String(key.name.dropLast())) == nil)
+        }
+        for name in ["", "K", "\u{212A}", "__support_arm", "architecture", "schema", "idé", "ïd"] {
+            #expect(IMSField.key(named: name) == nil, "\(name)")
+        }
+        // The table's names are ASCII, and none has a character a non-ASCII one equals.
+        #expect(IMSKey.allCases.allSatisfy { ASCIIDigest.of($0.name) != nil && !$0.name.contains { "K;`".contains($0) } })
+    }
+
     @Test func unknownKeysAreKeptInOrder() throws {
         let image = try single(IMSSamples.privateUbuntu)
         #expect(image.fields.first?.0 == "schema")

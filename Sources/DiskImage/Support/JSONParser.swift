@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A strict, bounded JSON parser (RFC 8259) from UTF-8 bytes to `JSONValue`, keeping the order of
 /// object members. koopack reads metadata sidecars written by other tools and by hand, so every
 /// limit is explicit and every error names the line and column it happened at.
@@ -47,6 +55,20 @@ public enum JSONParser {
 struct JSONReader {
     let bytes: [UInt8]
     var index = 0
+    /// Keys met before that were too long for a small string, by digest (`parseKey`); empty
+    /// until the first.
+    var keyCache: [CachedKey?] = []
+
+    /// A key of the document and where its first occurrence's text is in the input.
+    struct CachedKey {
+        var digest: UInt64
+        var offset: Int
+        var length: Int
+        var key: String
+    }
+
+    /// How many keys `keyCache` holds: a list of images repeats a few dozen keys.
+    static let keyCacheSlots = 256
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -136,7 +158,7 @@ struct JSONReader {
                 throw error("expected a string key, found \(describeCurrent())")
             }
             let keyStart = index
-            let key = try parseString()
+            let (key, digest) = try parseKey()
             let duplicate: Bool
             if var set = seen {
                 seen = nil  // keeps the set uniquely referenced while it grows
@@ -147,7 +169,6 @@ struct JSONReader {
                 duplicate = !set.insert(key).inserted
                 seen = set
             } else {
-                let digest = JSONReader.digest(key)
                 let anyKey = JSONReader.nonASCIIDigest
                 duplicate = digests.indices.contains {
                     (digests[$0] == digest || digests[$0] == anyKey || digest == anyKey) && members[$0].0 == key
@@ -196,17 +217,10 @@ struct JSONReader {
     /// Up to this many members, an object's keys are checked for duplicates by their digests.
     static let largeObjectMembers = 256
 
-    /// FNV-1a of an ASCII key's bytes: equal keys have equal digests. A key with other bytes
-    /// gets `nonASCIIDigest`, which is compared as a string with every key: Swift compares
-    /// strings by canonical equivalence (`"\u{212A}"`, the Kelvin sign, equals `"K"`), as the
-    /// set for large objects does, and bytes alone cannot say that.
+    /// The key's `ASCIIDigest`; `nonASCIIDigest` for a key with other bytes, which is compared
+    /// as a string with every key, as the set for large objects compares it.
     static func digest(_ key: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
-            if byte >= 0x80 { return nonASCIIDigest }
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
-        return hash
+        ASCIIDigest.of(key) ?? nonASCIIDigest
     }
 
     /// The digest of every key that is not ASCII.
@@ -242,6 +256,47 @@ struct JSONReader {
                 index += 1
             }
         }
+    }
+
+    /// The object key at the cursor, with its digest (`digest(_:)`). An ASCII key without escapes
+    /// is read in one pass that also makes its digest; one too long to be a small string (15
+    /// bytes) is the same `String` as the last key of that text, so a list of ten thousand
+    /// images allocates `"__system_support_market"` once rather than ten thousand times.
+    mutating func parseKey() throws -> (String, UInt64) {
+        let start = index
+        let scan: (end: Int, digest: UInt64)? = bytes.withUnsafeBufferPointer { buffer in
+            var position = start + 1
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            while position < buffer.count {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") { return (position, hash) }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+                position += 1
+            }
+            return nil
+        }
+        guard let scan else {
+            let key = try parseString()
+            return (key, JSONReader.digest(key))
+        }
+        let length = scan.end - start - 1
+        guard length <= JSONParser.maximumStringBytes else {
+            throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
+        }
+        index = scan.end + 1
+        guard length > 15 else {
+            return (bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(start + 1)..<scan.end]), as: UTF8.self) }, scan.digest)
+        }
+        if keyCache.isEmpty { keyCache = Array(repeating: nil, count: JSONReader.keyCacheSlots) }
+        let slot = Int(truncatingIfNeeded: scan.digest) & (JSONReader.keyCacheSlots - 1)
+        if let cached = keyCache[slot], cached.digest == scan.digest, cached.length == length,
+           bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + cached.offset, $0.baseAddress! + start + 1, length) == 0 }) {
+            return (cached.key, scan.digest)
+        }
+        let key = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(start + 1)..<scan.end]), as: UTF8.self) }
+        keyCache[slot] = CachedKey(digest: scan.digest, offset: start + 1, length: length, key: key)
+        return (key, scan.digest)
     }
 
     /// The string at the cursor when it has no escapes and no control characters (nearly every

@@ -35,31 +35,48 @@ public struct AuditReport: Sendable {
 
     /// A report of `entries` (sorted here) and `warnings`.
     public init(entries: [AuditEntry], warnings: [AccountWarning] = []) {
-        self.entries = entries.sorted(by: AuditReport.order)
+        let order = AuditReport.order(of: entries.map { SortKey(region: $0.region, name: $0.name, id: $0.id) })
+        self.init(sortedEntries: order.map { entries[$0] }, warnings: warnings)
+    }
+
+    /// A report of `entries` already in the report's order (`order(of:)`), and `warnings`.
+    init(sortedEntries: [AuditEntry], warnings: [AccountWarning]) {
+        self.entries = sortedEntries
         self.warnings = warnings
     }
 
-    /// Region, then name, then ID; unknown regions after known ones, unnamed images after named
-    /// ones in their region.
-    static func order(_ a: AuditEntry, _ b: AuditEntry) -> Bool {
-        if a.region != b.region {
-            guard let ra = a.region else { return false }
-            guard let rb = b.region else { return true }
-            return ra < rb
+    /// What an entry is ordered by.
+    struct SortKey {
+        var region: String?
+        var name: String?
+        var id: String
+    }
+
+    /// The positions of `keys` in the report's order: region, then name, then ID; unknown
+    /// regions after known ones, unnamed images after named ones in their region. Keys are
+    /// sorted, not entries: sorting entries moved and retained every field of each many times.
+    static func order(of keys: [SortKey]) -> [Int] {
+        Array(keys.indices).sorted { i, j in
+            let a = keys[i], b = keys[j]
+            if a.region != b.region {
+                guard let ra = a.region else { return false }
+                guard let rb = b.region else { return true }
+                return ra < rb
+            }
+            if a.name != b.name {
+                guard let na = a.name else { return false }
+                guard let nb = b.name else { return true }
+                return na < nb
+            }
+            return a.id < b.id
         }
-        if a.name != b.name {
-            guard let na = a.name else { return false }
-            guard let nb = b.name else { return true }
-            return na < nb
-        }
-        return a.id < b.id
     }
 
     /// How many images are in each state, every state listed (in precedence order), zeros included.
     public var counts: [(state: AuditState, count: Int)] {
-        var tally: [AuditState: Int] = [:]
-        for entry in entries { tally[entry.state, default: 0] += 1 }
-        return AuditState.allCases.map { ($0, tally[$0] ?? 0) }
+        var tally = [Int](repeating: 0, count: AuditState.allCases.count)
+        for i in entries.indices { tally[AuditState.precedence(entries[i].state)] += 1 }
+        return AuditState.allCases.map { ($0, tally[AuditState.precedence($0)]) }
     }
 
     /// The number of images in `state`.
@@ -70,7 +87,7 @@ public struct AuditReport: Sendable {
     /// The report with only the entries in `states` (`--state`); an empty set keeps all.
     public func filtered(states: Set<AuditState>) -> AuditReport {
         guard !states.isEmpty else { return self }
-        return AuditReport(entries: entries.filter { states.contains($0.state) }, warnings: warnings)
+        return AuditReport(sortedEntries: entries.filter { states.contains($0.state) }, warnings: warnings)
     }
 
     /// The states named in a `--state` value: names separated by commas (`locked,market`). An

@@ -142,11 +142,13 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
     }
     let walk = LineageWalk(account: account, seeds: judged.map(\.seed))
     let lineages = walk.lineages
-    let entries: [AuditEntry] = ParallelWork.map(Array(images.indices)) { i in
+    // The entries are made in the report's order, so the report need not sort them.
+    let order = AuditReport.order(of: images.map { .init(region: $0.region, name: $0.metadata.name, id: $0.id) })
+    let entries: [AuditEntry] = ParallelWork.map(order) { i in
         AuditDecision.entry(images[i], findings: judged[i].findings, lineage: lineages[i],
                             account: account, sellerOwner: sellerOwner)
     }
-    return AuditReport(entries: entries, warnings: account.warnings)
+    return AuditReport(sortedEntries: entries, warnings: account.warnings)
 }
 
 /// The decision of one image's state, evidence and next step.

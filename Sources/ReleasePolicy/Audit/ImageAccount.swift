@@ -159,7 +159,8 @@ public struct ImageAccount: Sendable {
 
     private mutating func add(_ metadata: IMSMetadata, position: Int, source: String,
                               region explicit: String?, fallbackRegion: String?) throws {
-        let label = "image \(position)" + (metadata.name.map { " (\"\($0)\")" } ?? "")
+        // Made only for a warning: most images need none.
+        var label: String { "image \(position)" + (metadata.name.map { " (\"\($0)\")" } ?? "") }
         guard let id = metadata.id else {
             warn(source, "\(label) has no id; skipped")
             return

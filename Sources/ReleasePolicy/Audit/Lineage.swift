@@ -93,9 +93,10 @@ struct LineageWalk {
         var links: [[ParentLink]] = Array(repeating: [], count: count)
         var index: [String: Int] = [:]
         index.reserveCapacity(count)
-        for (i, image) in images.enumerated() { index[image.id] = i }
-        for (i, image) in images.enumerated() {
-            for link in LineageWalk.parentLinks(of: image.metadata) {
+        // By index, not by copies of whole images: each copy retained every field of one.
+        for i in images.indices { index[images[i].id] = i }
+        for i in images.indices {
+            for link in LineageWalk.parentLinks(of: images[i].metadata) {
                 if let p = index[link.id] {
                     parents[i].append(p)
                     links[i].append(link)
@@ -226,13 +227,14 @@ struct LineageWalk {
         if let parent = metadata.originalImageName {
             links.append(ParentLink(id: parent, key: "__originalimagename", region: nil))
         }
-        // Most images come from an ECS (`instance,...`): only an `image` origin names a parent.
-        if let origin = metadata.dataOrigin, Regions.trimmed(origin).utf8.prefix(5).lazy.map({ $0 | 0x20 }).elementsEqual("image".utf8) {
+        // `image,<region>,<id>`; most images come from an ECS (`instance,<id>`) and name none.
+        if let origin = metadata.dataOrigin, Regions.trimmed(origin).hasPrefixIgnoringCase("image") {
             let parts = origin.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
-                .map { Regions.trimmed(String($0)) }
-            if parts.count == 3, parts[0].lowercased() == "image", !parts[2].isEmpty,
-               !links.contains(where: { $0.id == parts[2] }) {
-                links.append(ParentLink(id: parts[2], key: "__data_origin", region: Regions.normalizedID(parts[1])))
+            if parts.count == 3, Regions.trimmed(String(parts[0])).equalsIgnoringCase("image") {
+                let id = Regions.trimmed(String(parts[2]))
+                if !id.isEmpty, !links.contains(where: { $0.id == id }) {
+                    links.append(ParentLink(id: id, key: "__data_origin", region: Regions.normalizedID(String(parts[1]))))
+                }
             }
         }
         return links

@@ -25,6 +25,21 @@ extension Rules {
     /// Oracle Linux), by prefix.
     static let unexportablePlatforms = ["windows", "suse", "sles", "opensuse", "redhat", "rhel", "oracle"]
 
+    /// Whether `value`, lower-cased and without spaces, dashes and underscores, starts with
+    /// `prefix` (lower-case ASCII letters): ASCII is folded byte by byte, other text lower-cased.
+    static func squeezedHasPrefix(_ value: String, _ prefix: String) -> Bool {
+        var letters = value.utf8.lazy.filter { $0 != 0x20 && $0 != 0x2D && $0 != 0x5F }.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = letters.next() else { return false }
+            if byte >= 0x80 {
+                let squeezed = String(value.lowercased().filter { $0 != " " && $0 != "-" && $0 != "_" })
+                return squeezed.hasPrefix(prefix)
+            }
+            if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != expected { return false }
+        }
+        return true
+    }
+
     /// KG123: IMS cannot export the image (made from a Windows, SUSE, Red Hat or Oracle Linux
     /// public image, or from a KooGallery image), so there will be no file to inspect.
     public static let notExportable: Rule = Rule(.notExportable) { rule, input in
@@ -32,8 +47,7 @@ extension Rules {
         var evidence: [(String, String)] = []
         for (key, value) in [("__platform", metadata.platform), ("__os_type", metadata.osType)] {
             guard let value else { continue }
-            let squeezed = String(String.UnicodeScalarView(value.lowercased().unicodeScalars.filter { $0 != " " && $0 != "-" && $0 != "_" }))
-            if unexportablePlatforms.contains(where: { squeezed.hasPrefix($0) }) { evidence.append((key, value)) }
+            if unexportablePlatforms.contains(where: { squeezedHasPrefix(value, $0) }) { evidence.append((key, value)) }
         }
         if Classification.isMarketDerived(input.imageCase) {
             if let code = metadata.productCode { evidence.append(("__productcode", code)) }

@@ -132,10 +132,12 @@ enum AuditJSON {
         let images: [[UInt8]] = ParallelWork.map(runs) { run in
             var out: [UInt8] = []
             out.reserveCapacity(run.count * 1024)
-            for position in run {
-                out.append(contentsOf: (position == 0 ? "\n" : ",\n").utf8)
-                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
-                image(entries[position]).serialize(into: &out, indent: indent, level: 2)
+            entries.withUnsafeBufferPointer { entries in  // read in place, not copied out
+                for position in run {
+                    out.append(contentsOf: (position == 0 ? "\n" : ",\n").utf8)
+                    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+                    image(entries[position]).serialize(into: &out, indent: indent, level: 2)
+                }
             }
             return out
         }
