@@ -48,6 +48,8 @@ let package = Package(
         // CRC-32C with the processor's crc32 instruction (VHDX checksums), which Swift cannot emit.
         .target(name: "CCRC32C"),
         .target(name: "DiskImage", dependencies: ["Findings", "CZlib", "CZstd", "CCRC32C"]),
+        // mallopt, which Swift's Glibc module does not reach (see ProcessMemory.swift).
+        .target(name: "CHeap"),
         .target(name: "GuestFilesystem", dependencies: ["DiskImage"]),
         // libcurl behind dlopen, with non-variadic wrappers Swift can call (see CCurlShim.h):
         // built against libcurl's headers, loaded only by commands that go on the network.
@@ -94,6 +96,7 @@ let package = Package(
                 "ReleasePolicy",
                 "ReleaseBundle",
                 "CloudAPI",
+                "CHeap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: releaseStartUp),

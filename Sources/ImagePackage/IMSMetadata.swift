@@ -116,7 +116,10 @@ public struct IMSMetadata: Sendable {
         // Keys of another length are passed over without comparing text: lookups of keys an
         // image does not have (`__support_arm`) went through every field of every image.
         let length = key.utf8.count
-        return fields.first { $0.0.utf8.count == length && $0.0 == key }?.1
+        for i in fields.indices where fields[i].0.utf8.count == length && fields[i].0 == key {
+            return fields[i].1
+        }
+        return nil
     }
 
     /// The keys this image carries that koopack has no typed accessor for.

@@ -16,6 +16,7 @@ enum KoopackEntry {
         if arguments.first == "inspect", let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
             Terminal.exit(InspectCommand.run(quick))
         }
+        ProcessMemory.reserveHeapGrowth()
         Task {
             await Koopack.main()
             Terminal.exit(0)

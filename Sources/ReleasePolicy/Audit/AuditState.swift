@@ -133,14 +133,15 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
     let images = account.images
     // Each image's rules and seed, then each entry, are judged on all cores: they read only the
     // account, and judging was most of an audit's time on one.
-    let judged: [(findings: [Finding], seed: LineageSeed?)] = ParallelWork.map(images) { image in
+    let judged: [(findings: [Finding], seed: LineageSeed?, links: [ParentLink])] = ParallelWork.map(images) { image in
         let imageCase = ImageCase(fileName: image.metadata.name ?? image.id, metadata: image.metadata,
                                   regionOverride: image.region, sellerOwner: sellerOwner, releasedIDs: released)
         let input = RuleInput(imageCase, profile: profile)
         let found = AuditDecision.metadataRules.flatMap { $0.evaluate(input) }
-        return (found, AuditDecision.seed(image, findings: found, register: register, account: account))
+        let links = LineageWalk.parentLinks(of: image.metadata)
+        return (found, AuditDecision.seed(image, findings: found, links: links, register: register, account: account), links)
     }
-    let walk = LineageWalk(account: account, seeds: judged.map(\.seed))
+    let walk = LineageWalk(account: account, seeds: judged.map(\.seed), links: judged.map(\.links))
     let lineages = walk.lineages
     // The entries are made in the report's order, so the report need not sort them.
     let order = AuditReport.order(of: images.map { .init(region: $0.region, name: $0.metadata.name, id: $0.id) })
@@ -163,15 +164,16 @@ enum AuditDecision {
         metadata.imageType?.equalsIgnoringCase("gold") == true || metadata.visibility?.equalsIgnoringCase("public") == true
     }
 
-    /// Whether (and why) the image starts a market lineage by itself.
-    static func seed(_ image: AccountImage, findings: [Finding], register: ReleaseRegister,
+    /// Whether (and why) the image starts a market lineage by itself; `links` are its
+    /// `LineageWalk.parentLinks`.
+    static func seed(_ image: AccountImage, findings: [Finding], links: [ParentLink], register: ReleaseRegister,
                      account: ImageAccount) -> LineageSeed? {
         let metadata = image.metadata
         if findings.contains(where: { $0.ruleID == .releasedImage }) { return .locked }
         if isMarket(metadata) { return .market }
         if isPublic(metadata) { return nil }
         if let code = metadata.productCode { return .productCode(code) }
-        for link in LineageWalk.parentLinks(of: metadata) where account.image(id: link.id) == nil {
+        for link in links where account.position(id: link.id) == nil {
             if register.releasedImageIDs.contains(link.id) { return .releasedParent(link.id) }
         }
         return nil

@@ -63,6 +63,11 @@ public struct ImageAccount: Sendable {
         positionByID[id].map { images[$0] }
     }
 
+    /// The position in `images` of the image with ID `id`, when the account has one.
+    func position(id: String) -> Int? {
+        positionByID[id]
+    }
+
     /// Adds every image of one list file. `region` (console name or ID), when given, overrides
     /// whatever the document says. A file that is not JSON, or not an image, an array of them or
     /// `{"images": [...]}`, is an `ImageError` naming `file` (with line and column for syntax
@@ -138,6 +143,8 @@ public struct ImageAccount: Sendable {
     /// Adds the images of a document `read(document:file:)` gave, in the order they were in the
     /// file; `region` as for `add(document:)`.
     public mutating func add(_ document: Document, region: String? = nil) throws {
+        images.reserveCapacity(images.count + document.entries.count)
+        positionByID.reserveCapacity(images.count + document.entries.count)
         for entry in document.entries {
             switch entry {
             case let .image(position, metadata):
@@ -176,18 +183,29 @@ public struct ImageAccount: Sendable {
             region = own
         }
         let image = AccountImage(metadata: metadata, id: id, region: region, source: source, position: position)
-        if let existing = positionByID[id] {
-            let first = images[existing]
-            if !ImageAccount.sameFacts(first, image) {
-                warn(source, "image ID \(id) appears in \(first.source) (image \(first.position)) and in \(source) (image \(position)) with different facts; the first is kept")
+        // One hash of the ID for a new image (nearly all): insert, and put the first back for a repeat.
+        if images.count < ImageAccount.maximumImages {
+            if let existing = positionByID.updateValue(images.count, forKey: id) {
+                positionByID[id] = existing
+                repeated(image, existing: existing)
+                return
             }
+            images.append(image)
             return
         }
-        guard images.count < ImageAccount.maximumImages else {
-            throw ImageError(.limit, file: source, "more than \(ImageAccount.maximumImages) images in the account")
+        if let existing = positionByID[id] {
+            repeated(image, existing: existing)
+            return
         }
-        positionByID[id] = images.count
-        images.append(image)
+        throw ImageError(.limit, file: source, "more than \(ImageAccount.maximumImages) images in the account")
+    }
+
+    /// Warns of an image whose ID the account already has at `existing`, when they differ.
+    private mutating func repeated(_ image: AccountImage, existing: Int) {
+        let first = images[existing]
+        if !ImageAccount.sameFacts(first, image) {
+            warn(image.source, "image ID \(image.id) appears in \(first.source) (image \(first.position)) and in \(image.source) (image \(image.position)) with different facts; the first is kept")
+        }
     }
 
     private mutating func warn(_ file: String, _ message: String) {

@@ -84,20 +84,18 @@ struct LineageWalk {
     /// The most loop members a loop note lists.
     static let maximumLoopMembersShown = 8
 
-    /// Walks `account`'s images; `seeds[i]` says whether image `i` starts a lineage.
-    init(account: ImageAccount, seeds: [LineageSeed?]) {
+    /// Walks `account`'s images; `seeds[i]` says whether image `i` starts a lineage, and
+    /// `links[i]`, when given, are its `parentLinks` (computed alongside the seeds, on all cores).
+    init(account: ImageAccount, seeds: [LineageSeed?], links given: [[ParentLink]]? = nil) {
         let images = account.images
         let count = images.count
         lineages = Array(repeating: ImageLineage(), count: count)
         var parents: [[Int]] = Array(repeating: [], count: count)
         var links: [[ParentLink]] = Array(repeating: [], count: count)
-        var index: [String: Int] = [:]
-        index.reserveCapacity(count)
         // By index, not by copies of whole images: each copy retained every field of one.
-        for i in images.indices { index[images[i].id] = i }
         for i in images.indices {
-            for link in LineageWalk.parentLinks(of: images[i].metadata) {
-                if let p = index[link.id] {
+            for link in given?[i] ?? LineageWalk.parentLinks(of: images[i].metadata) {
+                if let p = account.position(id: link.id) {
                     parents[i].append(p)
                     links[i].append(link)
                 } else {
@@ -228,12 +226,16 @@ struct LineageWalk {
             links.append(ParentLink(id: parent, key: "__originalimagename", region: nil))
         }
         // `image,<region>,<id>`; most images come from an ECS (`instance,<id>`) and name none.
-        if let origin = metadata.dataOrigin, Regions.trimmed(origin).hasPrefixIgnoringCase("image") {
-            let parts = origin.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
-            if parts.count == 3, Regions.trimmed(String(parts[0])).equalsIgnoringCase("image") {
-                let id = Regions.trimmed(String(parts[2]))
+        // Cut at the first two commas by hand: a generic split made an array per image.
+        if let origin = metadata.dataOrigin {
+            let utf8 = origin.utf8
+            if let first = utf8.firstIndex(of: UInt8(ascii: ",")),
+               let second = utf8[utf8.index(after: first)...].firstIndex(of: UInt8(ascii: ",")),
+               Regions.trimmed(String(origin[..<first])).equalsIgnoringCase("image") {
+                let id = Regions.trimmed(String(origin[utf8.index(after: second)...]))
                 if !id.isEmpty, !links.contains(where: { $0.id == id }) {
-                    links.append(ParentLink(id: id, key: "__data_origin", region: Regions.normalizedID(String(parts[1]))))
+                    let region = String(origin[utf8.index(after: first)..<second])
+                    links.append(ParentLink(id: id, key: "__data_origin", region: Regions.normalizedID(region)))
                 }
             }
         }

@@ -25,19 +25,29 @@ extension Rules {
     /// Oracle Linux), by prefix.
     static let unexportablePlatforms = ["windows", "suse", "sles", "opensuse", "redhat", "rhel", "oracle"]
 
-    /// Whether `value`, lower-cased and without spaces, dashes and underscores, starts with
-    /// `prefix` (lower-case ASCII letters): ASCII is folded byte by byte, other text lower-cased.
-    static func squeezedHasPrefix(_ value: String, _ prefix: String) -> Bool {
-        var letters = value.utf8.lazy.filter { $0 != 0x20 && $0 != 0x2D && $0 != 0x5F }.makeIterator()
-        for expected in prefix.utf8 {
-            guard let byte = letters.next() else { return false }
-            if byte >= 0x80 {
-                let squeezed = String(value.lowercased().filter { $0 != " " && $0 != "-" && $0 != "_" })
-                return squeezed.hasPrefix(prefix)
+    /// `unexportablePlatforms` as bytes, for `squeezedHasPrefix`.
+    static let unexportablePlatformBytes = unexportablePlatforms.map { Array($0.utf8) }
+
+    /// Whether `value`, lower-cased and without spaces, dashes and underscores, starts with one of
+    /// `prefixes` (lower-case ASCII letters). ASCII is read over the string's own bytes, folding
+    /// case byte by byte; other text is lower-cased and filtered as characters.
+    static func squeezedHasPrefix(_ value: String, _ prefixes: [[UInt8]]) -> Bool {
+        var copy = value
+        let ascii: Bool? = copy.withUTF8 { bytes in
+            if bytes.contains(where: { $0 >= 0x80 }) { return nil }
+            return prefixes.contains { prefix in
+                var matched = 0
+                for byte in bytes where byte != 0x20 && byte != 0x2D && byte != 0x5F {
+                    if matched == prefix.count { return true }
+                    guard (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == prefix[matched] else { return false }
+                    matched += 1
+                }
+                return matched == prefix.count
             }
-            if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != expected { return false }
         }
-        return true
+        if let ascii { return ascii }
+        let squeezed = String(value.lowercased().filter { $0 != " " && $0 != "-" && $0 != "_" })
+        return prefixes.contains { squeezed.hasPrefix(String(decoding: $0, as: UTF8.self)) }
     }
 
     /// KG123: IMS cannot export the image (made from a Windows, SUSE, Red Hat or Oracle Linux
@@ -47,7 +57,7 @@ extension Rules {
         var evidence: [(String, String)] = []
         for (key, value) in [("__platform", metadata.platform), ("__os_type", metadata.osType)] {
             guard let value else { continue }
-            if unexportablePlatforms.contains(where: { squeezedHasPrefix(value, $0) }) { evidence.append((key, value)) }
+            if squeezedHasPrefix(value, unexportablePlatformBytes) { evidence.append((key, value)) }
         }
         if Classification.isMarketDerived(input.imageCase) {
             if let code = metadata.productCode { evidence.append(("__productcode", code)) }
