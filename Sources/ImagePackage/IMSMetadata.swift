@@ -24,11 +24,12 @@ public struct IMSMetadata: Sendable {
     /// `web.json: key "min_disk": expected an integer, found the string "forty"`.
     public init(fields: [(String, JSONValue)], file: String) throws {
         var values = [IMSFieldValue?](repeating: nil, count: IMSKey.allCases.count)
-        var seen = [Bool](repeating: false, count: IMSKey.allCases.count)
+        var seen: UInt64 = 0  // a bit per IMSKey (fewer than 64)
         for (key, value) in fields {
             guard let known = IMSField.key(named: key) else { continue }
-            let first = !seen[known.rawValue]
-            seen[known.rawValue] = true
+            let bit: UInt64 = 1 << UInt64(known.rawValue)
+            let first = seen & bit == 0
+            seen |= bit
             do {
                 let converted = try known.kind.convert(value)
                 if first, let converted { values[known.rawValue] = converted }

@@ -48,7 +48,10 @@ import ImagePackage
         for i in 0..<600 {
             var e = entry("id-\(i)", i % 7 == 0 ? nil : "image \"\(i)\"", i % 3 == 0 ? "af-south-1" : nil,
                           i % 2 == 0 ? .marketDerived : .releasable, evidence: [("k\(i)", "v\tw")], notes: i % 5 == 0 ? ["n\n"] : [])
-            if i % 2 == 0 { e.lineage = LineageOrigin(parent: "p", parentKey: "__originalimagename", root: "r", seed: .market, generations: i) }
+            if i % 2 == 0 { e.lineage = LineageOrigin(parent: i % 4 == 0 ? nil : "p", parentKey: i % 4 == 0 ? nil : "__originalimagename",
+                                                      root: "r", seed: .productCode("OFFI\(i)"), generations: i) }
+            if i % 3 == 1 { e.errorRules = ["KG101", "KG10\(i % 10)"] }
+            if i % 11 == 0 { e.evidence = [] }
             entries.append(e)
         }
         let warnings = [AccountWarning(file: "f.json", message: "image 2 has no id; skipped")]

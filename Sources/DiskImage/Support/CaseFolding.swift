@@ -4,23 +4,31 @@ extension String {
     /// byte goes through `lowercased()`. The rules compare IMS values (`market`, `Private`, ...)
     /// this way for every image of an account, where lower-casing each was a copy every time.
     public func equalsIgnoringCase(_ other: String) -> Bool {
-        var a = utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil):
-                return true
-            case let (x?, y?):
-                if x >= 0x80 || y >= 0x80 { return lowercased() == other.lowercased() }
-                if x != y && String.asciiLower(x) != String.asciiLower(y) { return false }
-            case let (x?, nil):
-                // What is left lower-cases to at least one character: unequal, unless it is not
-                // ASCII and the rest so far was (a character may lower-case to fewer bytes).
-                return x >= 0x80 && lowercased() == other.lowercased()
-            case let (nil, y?):
-                return y >= 0x80 && lowercased() == other.lowercased()
+        // Over both strings' own bytes (small strings are copied to the stack for it).
+        let folded: Bool?? = utf8.withContiguousStorageIfAvailable { (a: UnsafeBufferPointer<UInt8>) -> Bool?? in
+            other.utf8.withContiguousStorageIfAvailable { (b: UnsafeBufferPointer<UInt8>) -> Bool? in
+                String.asciiFoldedEqual(a, b)
             }
+        } ?? nil
+        if let answer = folded, let equal = answer { return equal }
+        return lowercased() == other.lowercased()
+    }
+
+    /// Whether two ASCII byte runs are equal with case folded; nil when the answer needs text
+    /// that is not ASCII. A difference between two ASCII bytes settles it (an ASCII character
+    /// is never reordered or joined with its neighbours by lower-casing or canonical
+    /// equivalence); a difference in length settles it only when both are ASCII throughout.
+    static func asciiFoldedEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard a.count == b.count else {
+            if a.contains(where: { $0 >= 0x80 }) || b.contains(where: { $0 >= 0x80 }) { return nil }
+            return false
         }
+        for i in 0..<a.count {
+            let x = a[i], y = b[i]
+            if x >= 0x80 || y >= 0x80 { return nil }
+            if x != y && asciiLower(x) != asciiLower(y) { return false }
+        }
+        return true
     }
 
     /// Whether the string starts with `prefix` once lower-cased, as `lowercased().hasPrefix(prefix)`

@@ -59,6 +59,12 @@ struct JSONReader {
     /// until the first.
     var keyCache: [CachedKey?] = []
 
+    /// How many members the last object read had (at most `maximumReservedMembers`).
+    var lastObjectMembers = 0
+
+    /// The most members reserved for an object before it is read.
+    static let maximumReservedMembers = 256
+
     /// A key of the document and where its first occurrence's text is in the input.
     struct CachedKey {
         var digest: UInt64
@@ -143,6 +149,9 @@ struct JSONReader {
         }
         index += 1  // '{'
         var members: [(String, JSONValue)] = []
+        // Room for as many members as the last object had: a list's objects are alike, and
+        // growing each one's array from empty reallocated it six times for 37 keys.
+        members.reserveCapacity(lastObjectMembers)
         // Duplicate keys are found by comparing a 64-bit digest of each key with those of the
         // members so far, and the keys themselves only when two digests agree: hashing every key
         // of every object into a set (SipHash, and a set per object) cost more than the rest of
@@ -188,7 +197,10 @@ struct JSONReader {
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                lastObjectMembers = min(members.count, JSONReader.maximumReservedMembers)
+                return .object(members)
             default: throw error("expected ',' or '}', found \(describeCurrent())")
             }
         }

@@ -133,6 +133,12 @@ extension JSONValue {
         }
     }
 
+    /// Appends `s` as a JSON string (quoted, escaped as `serialized` escapes it) to `out`: for
+    /// writers that stream JSON text without making a `JSONValue` of it first.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        writeString(s, to: &out)
+    }
+
     private static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings (keys, names, paths) need no escaping: copy them whole.

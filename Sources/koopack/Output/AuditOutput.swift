@@ -136,7 +136,7 @@ enum AuditJSON {
                 for position in run {
                     out.append(contentsOf: (position == 0 ? "\n" : ",\n").utf8)
                     out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
-                    image(entries[position]).serialize(into: &out, indent: indent, level: 2)
+                    write(entries[position], into: &out)
                 }
             }
             return out
@@ -148,6 +148,65 @@ enum AuditJSON {
         warnings(report).serialize(into: &tail, indent: indent, level: 1)
         tail.append(contentsOf: "\n}\n".utf8)
         return [head] + images + [tail]
+    }
+
+    /// Appends `entry` as `image(entry).serialize(into: &out, indent: indent, level: 2)` would,
+    /// without making the value: ten thousand entries' values were most of the JSON's cost.
+    static func write(_ entry: AuditEntry, into out: inout [UInt8]) {
+        func newline(_ level: Int) {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * indent))
+        }
+        func member(_ key: String, level: Int, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            newline(level)
+            JSONValue.appendString(key, to: &out)
+            out.append(contentsOf: ": ".utf8)
+        }
+        func string(_ text: String?) {
+            if let text { JSONValue.appendString(text, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        func array<Item>(_ items: [Item], level: Int, _ item: (Item) -> Void) {
+            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
+            for (i, element) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                item(element)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "{"))
+        member("id", level: 3, first: true); string(entry.id)
+        member("name", level: 3); string(entry.name)
+        member("region", level: 3); string(entry.region)
+        member("state", level: 3); string(entry.state.rawValue)
+        member("evidence", level: 3)
+        array(entry.evidence, level: 3) { field, value in
+            out.append(UInt8(ascii: "{"))
+            member("field", level: 5, first: true); string(field)
+            member("value", level: 5); string(value)
+            newline(4)
+            out.append(UInt8(ascii: "}"))
+        }
+        member("next-step", level: 3); string(entry.nextStep)
+        member("notes", level: 3); array(entry.notes, level: 3) { string($0) }
+        member("error-rules", level: 3); array(entry.errorRules, level: 3) { string($0) }
+        member("source", level: 3); string(entry.source)
+        if let lineage = entry.lineage {
+            member("lineage", level: 3)
+            out.append(UInt8(ascii: "{"))
+            member("parent", level: 4, first: true); string(lineage.parent)
+            member("parent-key", level: 4); string(lineage.parentKey)
+            member("root", level: 4); string(lineage.root)
+            member("root-is", level: 4); string(lineage.seed.summary)
+            member("generations", level: 4); out.append(contentsOf: String(lineage.generations).utf8)
+            newline(3)
+            out.append(UInt8(ascii: "}"))
+        }
+        newline(2)
+        out.append(UInt8(ascii: "}"))
     }
 
     static func image(_ entry: AuditEntry) -> JSONValue {
