@@ -5,6 +5,8 @@ enum IMSFieldValue: Sendable, Equatable {
     case text(String)
     case flag(Bool)
     case count(UInt64)
+    /// A key read as it is (`IMSFieldKind.raw`).
+    case raw(JSONValue)
 }
 
 /// Why a known key's value has the wrong shape, phrased to follow `key "...": `.
@@ -25,11 +27,16 @@ enum IMSFieldKind: Sendable {
     case binaryFlag
     /// A non-negative integer, as a number or a decimal string; `""` reads as absent.
     case count
+    /// Any value, kept as it is (`null` reads as absent): keys the rules read often, indexed
+    /// so that reading them costs no search, but whose shape they judge themselves.
+    case raw
 
     /// The value converted, nil when absent (`null`, or `""` where that means unset).
     func convert(_ value: JSONValue) throws -> IMSFieldValue? {
         if case .null = value { return nil }
         switch self {
+        case .raw:
+            return .raw(value)
         case .text:
             if case let .string(s) = value { return .text(s) }
             throw IMSFieldProblem(message: "expected a string, found \(IMSField.describe(value))")
@@ -93,6 +100,7 @@ enum IMSKey: Int, CaseIterable, Sendable {
     case systemEncrypted, systemEncryptedMisspelt, productCode, supportMarket, isOffshelved
     case accountCode, `protected`, originalImageName, dataOrigin, rootOrigin, imageSize, diskFormat
     case minDisk, minRam, osType, osVersion, platform, osBit, firmwareType, status, region, released
+    case supportARM, architecture, lazyLoading
 
     /// The key as IMS spells it.
     var name: String {
@@ -128,6 +136,9 @@ enum IMSKey: Int, CaseIterable, Sendable {
         case .status: "status"
         case .region: "region"
         case .released: "released"
+        case .supportARM: "__support_arm"
+        case .architecture: "architecture"
+        case .lazyLoading: "__lazyloading"
         }
     }
 
@@ -141,6 +152,7 @@ enum IMSKey: Int, CaseIterable, Sendable {
         case .systemEncrypted, .systemEncryptedMisspelt: .binaryFlag
         case .imageSize, .minDisk, .minRam: .count
         case .osBit: .textOrNumber
+        case .supportARM, .architecture, .lazyLoading: .raw
         }
     }
 }
@@ -272,6 +284,12 @@ extension IMSMetadata {
     public var region: String? { nonEmpty(.region) }
     /// koopack's `released`: the seller knows this image was released.
     public var released: Bool? { flag(.released) }
+    /// `__support_arm` as given (IMS writes the string `"true"`), nil when absent or null.
+    public var supportARMValue: JSONValue? { raw(.supportARM) }
+    /// `architecture` as given (`x86_64`, `aarch64`, ...), nil when absent or null.
+    public var architectureValue: JSONValue? { raw(.architecture) }
+    /// `__lazyloading` as given (a boolean or `"true"`/`"false"`), nil when absent or null.
+    public var lazyLoadingValue: JSONValue? { raw(.lazyLoading) }
 
     func nonEmpty(_ key: IMSKey) -> String? {
         guard let s = string(key), !s.isEmpty else { return nil }

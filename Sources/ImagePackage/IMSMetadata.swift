@@ -125,7 +125,14 @@ public struct IMSMetadata: Sendable {
 
     /// The keys this image carries that koopack has no typed accessor for.
     public var unknownFields: [(String, JSONValue)] {
-        fields.filter { IMSField.key(named: $0.0) == nil }
+        fields.filter { field in IMSField.key(named: field.0).map { $0.kind == .raw } ?? true }
+    }
+
+    /// The value of a key the rules read as it is (`__support_arm`, `architecture`,
+    /// `__lazyloading`), as `self[key.name]` gives it but without a search; nil when absent or null.
+    func raw(_ key: IMSKey) -> JSONValue? {
+        if case let .raw(value)? = converted(key) { return value }
+        return nil
     }
 
     /// The checked value of `key`. Keys were checked at init, so a failure here cannot happen; it

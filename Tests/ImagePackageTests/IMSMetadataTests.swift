@@ -137,7 +137,7 @@ enum IMSSamples {
             #expect(IMSField.key(named: key.name + " ") == nil)
             #expect(IMSField.key(named: String(key.name.dropLast())) == nil)
         }
-        for name in ["", "K", "\u{212A}", "__support_arm", "architecture", "schema", "idé", "ïd"] {
+        for name in ["", "K", "\u{212A}", "__support_armv", "arch", "schema", "idé", "ïd"] {
             #expect(IMSField.key(named: name) == nil, "\(name)")
         }
         // IMSMetadata marks the keys it has met in the bits of a UInt64.
@@ -156,6 +156,20 @@ enum IMSSamples {
         #expect(unknown.contains("checksum"))
         #expect(unknown.contains("__lazyloading"))
         #expect(!unknown.contains("min_disk"))
+    }
+
+    @Test func keysReadAsGivenAreTheSameValuesTheSubscriptGives() throws {
+        let image = try single("""
+            {"id": "a", "__support_arm": "True", "architecture": "aarch64", "__lazyloading": false, "other": 1}
+            """)
+        #expect(image.supportARMValue == image["__support_arm"] && image.supportARMValue == .string("True"))
+        #expect(image.architectureValue == .string("aarch64"))
+        #expect(image.lazyLoadingValue == .bool(false))
+        let bare = try single("{\"id\": \"b\", \"__support_arm\": null, \"architecture\": 7}")
+        #expect(bare.supportARMValue == nil && bare.lazyLoadingValue == nil)
+        #expect(bare.architectureValue == .int(7))
+        // Indexed, but still no typed accessor: they stay among the unknown fields.
+        #expect(image.unknownFields.map(\.0) == ["__support_arm", "architecture", "__lazyloading", "other"])
     }
 
     @Test func stringSpellingsOfBooleansAndNumbersAreAccepted() throws {

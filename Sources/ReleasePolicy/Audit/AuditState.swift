@@ -133,13 +133,13 @@ public func audit(_ account: ImageAccount, register: ReleaseRegister, sellerOwne
     let images = account.images
     // Each image's rules and seed, then each entry, are judged on all cores: they read only the
     // account, and judging was most of an audit's time on one.
-    let judged: [(findings: [Finding], seed: LineageSeed?, links: [ParentLink])] = ParallelWork.map(images) { image in
+    let judged: [(findings: [Finding], seed: LineageSeed?, links: [ResolvedParentLink])] = ParallelWork.map(images) { image in
         let imageCase = ImageCase(fileName: image.metadata.name ?? image.id, metadata: image.metadata,
                                   regionOverride: image.region, sellerOwner: sellerOwner, releasedIDs: released)
         let input = RuleInput(imageCase, profile: profile)
         let found = AuditDecision.metadataRules.flatMap { $0.evaluate(input) }
-        let links = LineageWalk.parentLinks(of: image.metadata)
-        return (found, AuditDecision.seed(image, findings: found, links: links, register: register, account: account), links)
+        let links = LineageWalk.resolvedParentLinks(of: image.metadata, in: account)
+        return (found, AuditDecision.seed(image, findings: found, links: links, register: register), links)
     }
     let walk = LineageWalk(account: account, seeds: judged.map(\.seed), links: judged.map(\.links))
     let lineages = walk.lineages
@@ -165,15 +165,15 @@ enum AuditDecision {
     }
 
     /// Whether (and why) the image starts a market lineage by itself; `links` are its
-    /// `LineageWalk.parentLinks`.
-    static func seed(_ image: AccountImage, findings: [Finding], links: [ParentLink], register: ReleaseRegister,
-                     account: ImageAccount) -> LineageSeed? {
+    /// `LineageWalk.resolvedParentLinks`.
+    static func seed(_ image: AccountImage, findings: [Finding], links: [ResolvedParentLink],
+                     register: ReleaseRegister) -> LineageSeed? {
         let metadata = image.metadata
         if findings.contains(where: { $0.ruleID == .releasedImage }) { return .locked }
         if isMarket(metadata) { return .market }
         if isPublic(metadata) { return nil }
         if let code = metadata.productCode { return .productCode(code) }
-        for link in links where account.position(id: link.id) == nil {
+        for (link, position) in links where position == nil {
             if register.releasedImageIDs.contains(link.id) { return .releasedParent(link.id) }
         }
         return nil

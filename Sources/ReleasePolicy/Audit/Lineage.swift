@@ -56,6 +56,9 @@ public struct ParentLink: Sendable, Equatable {
     public let region: String?
 }
 
+/// A parent link and the parent's position in the account, nil when the account lacks it.
+typealias ResolvedParentLink = (link: ParentLink, position: Int?)
+
 /// What the lineage walk found for one image.
 public struct ImageLineage: Sendable {
     /// The market lineage the image belongs to, nil when none reaches it.
@@ -85,8 +88,9 @@ struct LineageWalk {
     static let maximumLoopMembersShown = 8
 
     /// Walks `account`'s images; `seeds[i]` says whether image `i` starts a lineage, and
-    /// `links[i]`, when given, are its `parentLinks` (computed alongside the seeds, on all cores).
-    init(account: ImageAccount, seeds: [LineageSeed?], links given: [[ParentLink]]? = nil) {
+    /// `links[i]`, when given, are its `parentLinks` each with its parent's position in the
+    /// account (`resolvedParentLinks`, computed alongside the seeds, on all cores).
+    init(account: ImageAccount, seeds: [LineageSeed?], links given: [[ResolvedParentLink]]? = nil) {
         let images = account.images
         let count = images.count
         lineages = Array(repeating: ImageLineage(), count: count)
@@ -94,8 +98,8 @@ struct LineageWalk {
         var links: [[ParentLink]] = Array(repeating: [], count: count)
         // By index, not by copies of whole images: each copy retained every field of one.
         for i in images.indices {
-            for link in given?[i] ?? LineageWalk.parentLinks(of: images[i].metadata) {
-                if let p = account.position(id: link.id) {
+            for (link, position) in given?[i] ?? LineageWalk.resolvedParentLinks(of: images[i].metadata, in: account) {
+                if let p = position {
                     parents[i].append(p)
                     links[i].append(link)
                 } else {
@@ -216,6 +220,12 @@ struct LineageWalk {
         let cycleStart = seenAt[current] ?? 0
         let cycle = path[cycleStart...].map { images[$0].id } + [images[current].id]
         for m in members { lineages[m].loop = cycle }
+    }
+
+    /// The parents `metadata` names, each with the parent's position in `account` (nil when
+    /// the account does not have it).
+    static func resolvedParentLinks(of metadata: IMSMetadata, in account: ImageAccount) -> [ResolvedParentLink] {
+        parentLinks(of: metadata).map { ($0, account.position(id: $0.id)) }
     }
 
     /// The parents `metadata` names: `__originalimagename`, then the source of a copy in

@@ -16,10 +16,10 @@ extension Rules {
     /// `aarch64`/`arm64`. Empty for an x86 image.
     static func armEvidence(_ metadata: IMSMetadata) -> [(String, String)] {
         var evidence: [(String, String)] = []
-        if let arm = metadata["__support_arm"], MetadataText.isTrue(arm) {
+        if let arm = metadata.supportARMValue, MetadataText.isTrue(arm) {
             evidence.append(("__support_arm", Describe.raw(metadata, "__support_arm")))
         }
-        if case let .string(architecture)? = metadata["architecture"],
+        if case let .string(architecture)? = metadata.architectureValue,
            ["aarch64", "arm64"].contains(architecture.lowercased()) {
             evidence.append(("architecture", architecture))
         }

@@ -76,7 +76,7 @@ extension IMSMetadata {
     /// `__lazyloading`: whether IMS's fast import loads the image lazily (`true`/`false`/
     /// `True`/`False`, a string or a boolean); nil when absent or anything else. Reported only.
     public var lazyLoading: Bool? {
-        switch self["__lazyloading"] {
+        switch lazyLoadingValue {
         case let .bool(b)?: return b
         case let .string(s)?:
             switch s.lowercased() {

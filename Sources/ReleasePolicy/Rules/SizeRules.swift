@@ -15,13 +15,18 @@ extension Rules {
     /// `__image_size` when both are known (KooGallery copies the IMS image itself, not the
     /// exported file, so a compressed export under the limit does not clear an image over it),
     /// else whichever is known; nil when neither is. The evidence names both when both are known.
-    static func packageSize(_ imageCase: ImageCase) -> (bytes: UInt64, evidence: [(String, String)])? {
+    static func packageSize(_ imageCase: ImageCase) -> (bytes: UInt64, evidence: () -> [(String, String)])? {
         let local = imageCase.packageBytes > 0 ? imageCase.packageBytes : nil
         let ims = imageCase.metadata?.imageSize.flatMap { $0 > 0 ? $0 : nil }
-        var evidence: [(String, String)] = []
-        if let local { evidence.append(("package bytes", String(local))) }
-        if let ims { evidence.append(("__image_size", String(ims))) }
-        guard let bytes = [local, ims].compactMap({ $0 }).max() else { return nil }
+        let bytes = max(local ?? 0, ims ?? 0)
+        guard bytes > 0 else { return nil }
+        // Made only when a rule fires: most images of an account are well under the limits.
+        let evidence = {
+            var evidence: [(String, String)] = []
+            if let local { evidence.append(("package bytes", String(local))) }
+            if let ims { evidence.append(("__image_size", String(ims))) }
+            return evidence
+        }
         return (bytes, evidence)
     }
 
@@ -37,7 +42,7 @@ extension Rules {
         guard let size = packageSize(input.imageCase), size.bytes > input.profile.maxPackageBytes else { return [] }
         return rule.finding(
             "\(input.imageCase.fileName) is \(NumberText.bytes(size.bytes)), more than the limit of \(NumberText.bytes(input.profile.maxPackageBytes)).",
-            size.evidence + [("limit", String(input.profile.maxPackageBytes))])
+            size.evidence() + [("limit", String(input.profile.maxPackageBytes))])
     }
 
     /// KG109: over 128 GB but not over 128 GiB. *Assumed*: the 128 GB limit could be decimal.
@@ -46,7 +51,7 @@ extension Rules {
               size.bytes > input.profile.nearLimitBytes, size.bytes <= input.profile.maxPackageBytes else { return [] }
         return rule.finding(
             "\(input.imageCase.fileName) is \(NumberText.bytes(size.bytes)), more than \(NumberText.bytes(input.profile.nearLimitBytes)); it passes only if IMS's 128 GB limit is binary.",
-            size.evidence + [("near limit", String(input.profile.nearLimitBytes))])
+            size.evidence() + [("near limit", String(input.profile.nearLimitBytes))])
     }
 
     /// The disk size KG116 and KG121 judge, and the evidence name that says which it is: the
