@@ -25,16 +25,19 @@ public struct IMSMetadata: Sendable {
     public init(fields: [(String, JSONValue)], file: String) throws {
         var values = [IMSFieldValue?](repeating: nil, count: IMSKey.allCases.count)
         var seen: UInt64 = 0  // a bit per IMSKey (fewer than 64)
-        for (key, value) in fields {
-            guard let known = IMSField.key(named: key) else { continue }
-            let bit: UInt64 = 1 << UInt64(known.rawValue)
-            let first = seen & bit == 0
-            seen |= bit
-            do {
-                let converted = try known.kind.convert(value)
-                if first, let converted { values[known.rawValue] = converted }
-            } catch let problem as IMSFieldProblem {
-                throw ImageError(.invalid, file: file, "key \"\(key)\": \(problem.message)")
+        // Read in place: iterating copied (retained) every key and value of every image.
+        try fields.withUnsafeBufferPointer { fields in
+            for field in fields.indices {
+                guard let known = IMSField.key(named: fields[field].0) else { continue }
+                let bit: UInt64 = 1 << UInt64(known.rawValue)
+                let first = seen & bit == 0
+                seen |= bit
+                do {
+                    let converted = try known.kind.convert(fields[field].1)
+                    if first, let converted { values[known.rawValue] = converted }
+                } catch let problem as IMSFieldProblem {
+                    throw ImageError(.invalid, file: file, "key \"\(fields[field].0)\": \(problem.message)")
+                }
             }
         }
         self.fields = fields

@@ -24,6 +24,10 @@ public enum ParallelWork {
     /// files, so the longest work does not start last. `batchSize` is how many inputs a worker
     /// takes at once; nil chooses runs for microsecond work and, for fewer than four inputs,
     /// does the work on the calling thread (so one image starts no thread at all).
+    // Inlinable, so callers specialise it for their types: unspecialised, it copied each input
+    // out of the array through its type's value witness (every field of an audited image
+    // retained and released once more).
+    @inlinable
     public static func map<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], width: Int = coreCount, order: [Int]? = nil, batchSize: Int? = nil,
         _ work: @Sendable (Input) -> Output
@@ -68,18 +72,22 @@ public enum ParallelWork {
 
 /// One slot per input, each written by exactly one worker and read after all have finished.
 /// `order` must name every index once (callers pass a permutation).
-private final class ResultSlots<Output>: @unchecked Sendable {
+@usableFromInline
+final class ResultSlots<Output>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Output>
     private let count: Int
 
+    @usableFromInline
     init(count: Int) {
         self.count = count
         slots = .allocate(capacity: count)
     }
 
+    @usableFromInline
     func store(_ value: Output, at index: Int) { (slots + index).initialize(to: value) }
 
     /// The results in order; every slot must have been stored.
+    @usableFromInline
     func take() -> [Output] {
         Array(unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 { buffer.baseAddress!.moveInitialize(from: slots, count: count) }
