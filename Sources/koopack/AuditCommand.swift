@@ -82,6 +82,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
         // IMS first: an image also in a file given keeps IMS's answer (the account warns of the difference).
         let owners = cloud.cloud ? await CloudAudit.add(to: &account, regions: seller.regions, profile: profile, cloud: cloud, failed: &failed) : [:]
+        // The list files are parsed on all cores while the ledger and the release are read.
+        async let parsed = AuditInputs.readDocumentsInBackground(paths)
         do {
             register = try released.register().merging(try AuditInputs.ledgerRegister(ledger))
             if let release {
@@ -92,7 +94,8 @@ struct AuditCommand: AsyncParsableCommand {
             Terminal.diagnose("\(error)")
             throw ExitCode(2)
         }
-        let documents = AuditInputs.readDocuments(paths)
+        let documents = await parsed
+        account.reserveCapacity(documents.values.reduce(0) { $0 + ((try? $1.get())?.count ?? 0) })
         for path in paths {
             do {
                 try AuditInputs.add(path, region: seller.region, to: &account, documents: documents)

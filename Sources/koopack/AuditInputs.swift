@@ -34,8 +34,18 @@ enum AuditInputs {
 
     /// Every list file `paths` name (directly or in a folder), read and parsed on all cores, by
     /// path: parsing is most of an audit's work, and an account comes in one file per region.
-    /// They are added to the account afterwards, in order, so the result is the same.
-    static func readDocuments(_ paths: [String]) -> [String: Result<ImageAccount.Document, any Error>] {
+    /// They are added to the account afterwards, in order, so the result is the same. The work
+    /// runs on threads of its own, so the caller can read its other inputs meanwhile.
+    static func readDocumentsInBackground(_ paths: [String]) async -> [String: Result<ImageAccount.Document, any Error>] {
+        let files = listFiles(paths)
+        let read: [Result<ImageAccount.Document, any Error>] = await ParallelWork.mapInBackground(files) { file in
+            Result { try readDocument(file) }
+        }
+        return Dictionary(zip(files, read), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The list files `paths` name, directly or in a folder, in order.
+    static func listFiles(_ paths: [String]) -> [String] {
         var files: [String] = []
         for path in paths {
             if HostFiles.isDirectory(path) {
@@ -45,10 +55,7 @@ enum AuditInputs {
                 files.append(path)
             }
         }
-        let read: [Result<ImageAccount.Document, any Error>] = ParallelWork.map(files) { file in
-            Result { try readDocument(file) }
-        }
-        return Dictionary(zip(files, read), uniquingKeysWith: { first, _ in first })
+        return files
     }
 
     static func readDocument(_ path: String) throws -> ImageAccount.Document {

@@ -23,4 +23,14 @@ import DiskImage
             }
         }
     }
+
+    @Test func precedesIsSwiftsOrderOfStrings() {
+        let samples = Self.samples + ["a", "ab", "abc", "b", "Z", "z", "0", "9", "-", "_", "af-south-1", "ap-southeast-3",
+                                      "bench-000001", "bench-000010", "bench-00001", "\u{0}", "\u{7F}", "é", "e\u{301}", "f"]
+        for a in samples {
+            for b in samples {
+                #expect(a.precedes(b) == (a < b), "\(a.debugDescription) vs \(b.debugDescription)")
+            }
+        }
+    }
 }

@@ -61,14 +61,14 @@ public struct AuditReport: Sendable {
             if a.region != b.region {
                 guard let ra = a.region else { return false }
                 guard let rb = b.region else { return true }
-                return ra < rb
+                return ra.precedes(rb)
             }
             if a.name != b.name {
                 guard let na = a.name else { return false }
                 guard let nb = b.name else { return true }
-                return na < nb
+                return na.precedes(nb)
             }
-            return a.id < b.id
+            return a.id.precedes(b.id)
         }
     }
 

@@ -63,6 +63,14 @@ public struct ImageAccount: Sendable {
         positionByID[id].map { images[$0] }
     }
 
+    /// Makes room for `count` more images, so that adding a large account's documents one after
+    /// another does not grow (and rehash) its index each time.
+    public mutating func reserveCapacity(_ count: Int) {
+        let total = images.count + min(max(0, count), ImageAccount.maximumImages)
+        images.reserveCapacity(total)
+        positionByID.reserveCapacity(total)
+    }
+
     /// The position in `images` of the image with ID `id`, when the account has one.
     func position(id: String) -> Int? {
         positionByID[id]
@@ -81,6 +89,8 @@ public struct ImageAccount: Sendable {
     /// files of an account can be parsed in parallel and added in order.
     public struct Document: Sendable {
         let file: String
+        /// How many image objects the document holds, skipped ones included.
+        public var count: Int { entries.count }
         /// Each image object's metadata with its position from 1, or why it is skipped.
         let entries: [Entry]
         enum Entry: Sendable {
@@ -143,8 +153,6 @@ public struct ImageAccount: Sendable {
     /// Adds the images of a document `read(document:file:)` gave, in the order they were in the
     /// file; `region` as for `add(document:)`.
     public mutating func add(_ document: Document, region: String? = nil) throws {
-        images.reserveCapacity(images.count + document.entries.count)
-        positionByID.reserveCapacity(images.count + document.entries.count)
         for entry in document.entries {
             switch entry {
             case let .image(position, metadata):
