@@ -41,6 +41,13 @@ public enum RegionSource: String, Sendable {
     case releaseFile = "release file"
 }
 
+/// A region an image case names: its ID, the name as given, and where it was given.
+public struct NamedRegion: Sendable, Equatable {
+    public var id: String
+    public var given: String
+    public var source: RegionSource
+}
+
 /// The facts about an image that several rules share, computed once from an `ImageCase`.
 public struct Classification: Sendable, Equatable {
     public var kind: ImageKind
@@ -52,6 +59,9 @@ public struct Classification: Sendable, Equatable {
     public var regionID: String?
     /// Where `regionID` came from.
     public var regionSource: RegionSource?
+    /// Every region the case names (`namedRegions(of:)`), worked out once for the rules that
+    /// judge them (KG110, KG111).
+    public var regions: [NamedRegion]
 
     /// Classifies `imageCase`.
     public init(_ imageCase: ImageCase) {
@@ -62,6 +72,7 @@ public struct Classification: Sendable, Equatable {
         let named = Classification.namedRegions(of: imageCase)
         regionID = named.first?.id
         regionSource = named.first?.source
+        regions = named.map { NamedRegion(id: $0.id, given: $0.given, source: $0.source) }
     }
 
     /// Every region the case names, in precedence order: `--region` (else the sidecar's

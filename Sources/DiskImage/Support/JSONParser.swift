@@ -114,8 +114,14 @@ struct JSONReader {
     }
 
     mutating func skipWhitespace() {
-        while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
-            index += 1
+        index = bytes.withUnsafeBufferPointer { buffer in
+            var position = index
+            while position < buffer.count {
+                let byte = buffer[position]
+                guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { break }
+                position += 1
+            }
+            return position
         }
     }
 
@@ -316,17 +322,20 @@ struct JSONReader {
     /// for any other string, which `parseString` then reads byte by byte.
     mutating func parsePlainString() throws -> String? {
         let start = index
-        let end: Int? = bytes.withUnsafeBufferPointer { buffer in
+        // One pass finds the end and whether every byte is ASCII.
+        let scan: (end: Int, ascii: Bool)? = bytes.withUnsafeBufferPointer { buffer in
             var position = start + 1
+            var high: UInt8 = 0
             while position < buffer.count {
                 let byte = buffer[position]
-                if byte == UInt8(ascii: "\"") { return position }
+                if byte == UInt8(ascii: "\"") { return (position, high < 0x80) }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                high |= byte
                 position += 1
             }
             return nil
         }
-        guard let end else { return nil }
+        guard let (end, ascii) = scan else { return nil }
         guard end - start - 1 <= JSONParser.maximumStringBytes else {
             throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
         }
@@ -334,7 +343,7 @@ struct JSONReader {
             let body = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end])
             // ASCII (nearly every key and value) is valid UTF-8 as it stands; only text with other
             // bytes goes through the validating initialiser, which decodes scalar by scalar.
-            if !body.contains(where: { $0 >= 0x80 }) { return String(decoding: body, as: UTF8.self) }
+            if ascii { return String(decoding: body, as: UTF8.self) }
             return String(validating: body, as: UTF8.self)
         }
         guard let text else { throw error("string is not valid UTF-8", at: start) }
