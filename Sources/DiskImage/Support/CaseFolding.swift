@@ -4,14 +4,7 @@ extension String {
     /// byte goes through `lowercased()`. The rules compare IMS values (`market`, `Private`, ...)
     /// this way for every image of an account, where lower-casing each was a copy every time.
     public func equalsIgnoringCase(_ other: String) -> Bool {
-        // Over both strings' own bytes (small strings are copied to the stack for it).
-        let folded: Bool?? = utf8.withContiguousStorageIfAvailable { (a: UnsafeBufferPointer<UInt8>) -> Bool?? in
-            other.utf8.withContiguousStorageIfAvailable { (b: UnsafeBufferPointer<UInt8>) -> Bool? in
-                String.asciiFoldedEqual(a, b)
-            }
-        } ?? nil
-        if let answer = folded, let equal = answer { return equal }
-        return lowercased() == other.lowercased()
+        withBothUTF8(other, String.asciiFoldedEqual) ?? (lowercased() == other.lowercased())
     }
 
     /// Whether two ASCII byte runs are equal with case folded; nil when the answer needs text
@@ -43,6 +36,16 @@ extension String {
         // A combining mark after the prefix joins its last letter into another character.
         if let next = a.next(), next >= 0x80 { return lowercased().hasPrefix(prefix) }
         return true
+    }
+
+    /// `body` over this string's and `other`'s own UTF-8 (small strings are copied to the stack
+    /// for it); nil when `body` is, or when either string has no contiguous UTF-8.
+    func withBothUTF8<Answer>(_ other: String,
+                              _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Answer?) -> Answer? {
+        let answer: Answer?? = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in body(a, b) } ?? nil
+        }
+        return answer ?? nil
     }
 
     private static func asciiLower(_ byte: UInt8) -> UInt8 {

@@ -277,53 +277,44 @@ struct JSONReader {
     }
 
     /// The object key at the cursor, with its digest (`digest(_:)`). An ASCII key without escapes
-    /// is read in one pass that also makes its digest; one too long to be a small string (15
+    /// is read as `parsePlainString` reads a string; one too long to be a small string (15
     /// bytes) is the same `String` as the last key of that text, so a list of ten thousand
     /// images allocates `"__system_support_market"` once rather than ten thousand times.
     mutating func parseKey() throws -> (String, UInt64) {
         let start = index
-        let scan: (end: Int, digest: UInt64)? = bytes.withUnsafeBufferPointer { buffer in
-            var position = start + 1
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            while position < buffer.count {
-                let byte = buffer[position]
-                if byte == UInt8(ascii: "\"") { return (position, hash) }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-                position += 1
-            }
-            return nil
-        }
-        guard let scan else {
+        guard let (end, ascii) = plainStringEnd(), ascii else {
             let key = try parseString()
             return (key, JSONReader.digest(key))
         }
-        let length = scan.end - start - 1
+        let length = end - start - 1
         guard length <= JSONParser.maximumStringBytes else {
             throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
         }
-        index = scan.end + 1
-        guard length > 15 else {
-            return (bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(start + 1)..<scan.end]), as: UTF8.self) }, scan.digest)
-        }
+        index = end + 1
+        let digest = bytes.withUnsafeBufferPointer { ASCIIDigest.of(UnsafeBufferPointer(rebasing: $0[(start + 1)..<end])) }
+            ?? JSONReader.nonASCIIDigest
+        guard length > 15 else { return (asciiText(start + 1, end), digest) }
         if keyCache.isEmpty { keyCache = Array(repeating: nil, count: JSONReader.keyCacheSlots) }
-        let slot = Int(truncatingIfNeeded: scan.digest) & (JSONReader.keyCacheSlots - 1)
-        if let cached = keyCache[slot], cached.digest == scan.digest, cached.length == length,
+        let slot = Int(truncatingIfNeeded: digest) & (JSONReader.keyCacheSlots - 1)
+        if let cached = keyCache[slot], cached.digest == digest, cached.length == length,
            bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + cached.offset, $0.baseAddress! + start + 1, length) == 0 }) {
-            return (cached.key, scan.digest)
+            return (cached.key, digest)
         }
-        let key = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(start + 1)..<scan.end]), as: UTF8.self) }
-        keyCache[slot] = CachedKey(digest: scan.digest, offset: start + 1, length: length, key: key)
-        return (key, scan.digest)
+        let key = asciiText(start + 1, end)
+        keyCache[slot] = CachedKey(digest: digest, offset: start + 1, length: length, key: key)
+        return (key, digest)
     }
 
-    /// The string at the cursor when it has no escapes and no control characters (nearly every
-    /// string): found with one scan and validated as one block. Nil, with the cursor unmoved,
-    /// for any other string, which `parseString` then reads byte by byte.
-    mutating func parsePlainString() throws -> String? {
+    /// The input's bytes `from..<to`, ASCII, as a string.
+    func asciiText(_ from: Int, _ to: Int) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self) }
+    }
+
+    /// Where the string at the cursor ends (its closing quote) and whether its bytes are all
+    /// ASCII, found in one pass; nil when it has an escape or a control character, or no end.
+    func plainStringEnd() -> (end: Int, ascii: Bool)? {
         let start = index
-        // One pass finds the end and whether every byte is ASCII.
-        let scan: (end: Int, ascii: Bool)? = bytes.withUnsafeBufferPointer { buffer in
+        return bytes.withUnsafeBufferPointer { buffer in
             var position = start + 1
             var high: UInt8 = 0
             while position < buffer.count {
@@ -335,7 +326,14 @@ struct JSONReader {
             }
             return nil
         }
-        guard let (end, ascii) = scan else { return nil }
+    }
+
+    /// The string at the cursor when it has no escapes and no control characters (nearly every
+    /// string): found with one scan and validated as one block. Nil, with the cursor unmoved,
+    /// for any other string, which `parseString` then reads byte by byte.
+    mutating func parsePlainString() throws -> String? {
+        let start = index
+        guard let (end, ascii) = plainStringEnd() else { return nil }
         guard end - start - 1 <= JSONParser.maximumStringBytes else {
             throw error("string longer than \(JSONParser.maximumStringBytes) bytes", at: start)
         }

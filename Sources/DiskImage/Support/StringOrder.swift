@@ -4,13 +4,7 @@ extension String {
     /// other pair by `<`, which compares normalised Unicode. An audit sorts ten thousand images by
     /// region, name and ID, and `<` spent most of that sort finding that its strings are ASCII.
     public func precedes(_ other: String) -> Bool {
-        let ordered: Bool?? = utf8.withContiguousStorageIfAvailable { (a: UnsafeBufferPointer<UInt8>) -> Bool?? in
-            other.utf8.withContiguousStorageIfAvailable { (b: UnsafeBufferPointer<UInt8>) -> Bool? in
-                String.asciiPrecedes(a, b)
-            }
-        } ?? nil
-        if let answer = ordered, let precedes = answer { return precedes }
-        return self < other
+        withBothUTF8(other, String.asciiPrecedes) ?? (self < other)
     }
 
     /// Whether ASCII bytes `a` sort before `b`; nil when either has a byte that is not ASCII.
