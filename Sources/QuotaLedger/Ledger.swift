@@ -157,14 +157,22 @@ public final class Ledger: Sendable {
 
     /// Runs the migrations. Two processes opening a new ledger at once may both decide to
     /// migrate; GRDB applies each migration in an immediate transaction, so the second one fails
-    /// on the tables the first made. When that happens and the schema is now complete, all is well.
+    /// on the tables the first made. When that happens and the schema is now complete, all is
+    /// well; when it is not (the first has committed v1 but not yet v2), migrating again starts
+    /// from what the first committed. Each failure means another process committed a migration,
+    /// so one attempt per migration, and one more, is enough.
     static func migrate(_ queue: DatabaseQueue) throws {
         let migrator = self.migrator
-        do {
-            try migrator.migrate(queue)
-        } catch {
-            let complete = (try? queue.read { db in try migrator.hasCompletedMigrations(db) }) ?? false
-            if !complete { throw error }
+        let attempts = migrator.migrations.count + 1
+        for attempt in 1...attempts {
+            do {
+                try migrator.migrate(queue)
+                return
+            } catch {
+                let complete = (try? queue.read { db in try migrator.hasCompletedMigrations(db) }) ?? false
+                if complete { return }
+                if attempt == attempts { throw error }
+            }
         }
     }
 
