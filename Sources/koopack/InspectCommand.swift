@@ -121,7 +121,7 @@ struct InspectCommand: AsyncParsableCommand {
         switch request.style {
         case .json: JSONOutput.write(.array(infos.map(\.json)), indent: 4)
         case .qemuJSON: if let info = infos.first { JSONOutput.write(InspectJSON.qemu(info, backingChain: request.backingChain), indent: 4) }
-        case .text: Terminal.write(infos.map { InspectText.render($0, backingChain: request.backingChain) }.joined())
+        case .text: Terminal.write(infos.map { InspectText.render($0, backingChain: request.backingChain) }.concatenated())
         }
         reportTransfers(remotes.inArgumentOrder(request.images), verbose: request.verbose)
         return failed ? 2 : 0

@@ -14,6 +14,8 @@ enum KoopackEntry {
             Terminal.exit(0)
         }
         if arguments.first == "inspect", let quick = InspectCommand.quickArguments(Array(arguments.dropFirst())) {
+            // A batch is read on every core: give each thread's heap room to grow first.
+            if quick.images.count > 1 { ProcessMemory.reserveHeapGrowth() }
             Terminal.exit(InspectCommand.run(quick))
         }
         ProcessMemory.reserveHeapGrowth()

@@ -71,6 +71,9 @@ final class Remotes: Sendable {
     /// The images in the order their names come in `arguments`.
     func inArgumentOrder(_ arguments: [String]) -> [RemoteImage] {
         let all = opened.withLock { $0 }
+        // Nothing read over HTTP (the usual case): no dictionary, whose first String-keyed
+        // instance costs a scan of every conformance record in the binary.
+        guard !all.isEmpty else { return [] }
         let order = Dictionary(arguments.map(shownName).enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
         return all.sorted { (order[$0.name] ?? 0) < (order[$1.name] ?? 0) }
     }

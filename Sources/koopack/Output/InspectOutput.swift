@@ -4,7 +4,7 @@ import DiskImage
 enum InspectText {
     /// The image's block; with `backingChain`, then the block of each image below it.
     static func render(_ info: ImageInfo, backingChain: Bool) -> String {
-        ([info] + (backingChain ? info.backingChain : [])).map(render).joined()
+        ([info] + (backingChain ? info.backingChain : [])).map(render).concatenated()
     }
 
     static func render(_ info: ImageInfo) -> String {
@@ -34,7 +34,7 @@ enum InspectText {
         var state: [String] = []
         if info.dirty == true { state.append(Terminal.yellow("dirty")) }
         if info.corrupt { state.append(Terminal.red("corrupt")) }
-        row("state", state.isEmpty ? "clean" : state.joined(separator: ", "))
+        row("state", state.isEmpty ? "clean" : state.concatenated(separator: ", "))
         if case let .object(members)? = info.formatSpecific?["data"] {
             let facts = members.compactMap { key, value -> String? in
                 switch value {
@@ -44,7 +44,7 @@ enum InspectText {
                 default: return nil
                 }
             }
-            if !facts.isEmpty { row("details", facts.joined(separator: ", ")) }
+            if !facts.isEmpty { row("details", facts.concatenated(separator: ", ")) }
         }
         if let guest = info.guest {
             var summary = "\(guest.partitionTable) partition table, boot \(guest.boot)"
@@ -64,7 +64,7 @@ enum InspectText {
             for warning in guest.warnings { row("warning", Terminal.yellow("guest: " + warning)) }
         }
         for warning in info.warnings { row("warning", Terminal.yellow(warning)) }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.concatenated(separator: "\n") + "\n"
     }
 }
 
