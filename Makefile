@@ -42,11 +42,25 @@ deps:
 # image header takes. lld links it. No $$ORIGIN run path (the loader would look for every
 # shared library in the binary's folder first), and no module asks for the shared zlib, libzstd
 # or SQLite: Package.swift links the static ones (Benchmarks/README.md says what each saves).
+#
+# libstdc++ and libgcc are linked statically too. The static Swift standard library and the ICU
+# copy in Foundation are C++: with the shared libstdc++ the loader opened, mapped and relocated it
+# at every start, and wrote 800 pointers to its type information into koopack's vtables (a
+# copy-on-write fault on each of some 40 pages). The Swift driver asks for `-lstdc++` before any
+# option of ours, so a linker script named libstdc++.so, found first on the search path, turns
+# that into the static archive; `-static-libgcc` takes the unwinder from libgcc_eh.a.
 NO_SHARED   := $(foreach lib,sqlite3 zstd z,-Xswiftc -Xfrontend -Xswiftc -disable-autolink-library -Xswiftc -Xfrontend -Xswiftc $(lib))
+STATIC_CXX  := .build/static-libstdc++
+CLANG       ?= $(dir $(shell command -v $(SWIFT) 2>/dev/null))clang
 RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath -Xswiftc -use-ld=lld \
-                 -Xswiftc -Xclang-linker -Xswiftc -no-pie $(NO_SHARED)
+                 -Xswiftc -Xclang-linker -Xswiftc -no-pie $(NO_SHARED) \
+                 -Xswiftc -L -Xswiftc $(CURDIR)/$(STATIC_CXX) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 
 build: deps
+	@mkdir -p $(STATIC_CXX)
+	@archive=$$($(CLANG) -print-file-name=libstdc++.a 2>/dev/null); \
+	if [ ! -f "$$archive" ]; then echo "make: libstdc++.a not found by $(CLANG) (Debian: libstdc++-12-dev)" >&2; exit 2; fi; \
+	echo "INPUT($$archive)" > $(STATIC_CXX)/libstdc++.so
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 demo: build
