@@ -107,12 +107,6 @@ let mixedEndianGUIDOrder: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int
 let bigEndianGUIDOrder: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
-/// Formats 16 bytes as 8-4-4-4-12 lower-case hex.
-func formatGUID(_ b: [UInt8]) -> String {
-    precondition(b.count == 16, "a GUID is 16 bytes")
-    return formatGUID(b, at: 0, order: bigEndianGUIDOrder)
-}
-
 /// Formats the 16 bytes of `bytes` at `start`, taken in `order`, as 8-4-4-4-12 lower-case hex:
 /// written straight into the string's 36 bytes (a batch of VHDX and VDI headers formats a dozen
 /// GUIDs an image). The caller has checked that the 16 bytes are there.
